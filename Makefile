@@ -1,0 +1,52 @@
+# The two set-up commands of the README: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export MSOKO_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+export GX_ANALYTICS_ENABLED := False
+export DO_NOT_TRACK := 1
+
+.PHONY: demo test lint install ui docs bench clean constraints
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==25.3" 2>&1 | grep -v "is ignored" || true
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]" 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import dagster, dagster_dbt, dbt.version, duckdb, great_expectations, fastexcel"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: generate the demo landing data and run the whole pipeline through Dagster
+demo: $(STAMP)
+	MSOKO_DEMO=1 $(PY) -m orchestration.cli demo
+
+## make test: lint (ruff, sqlfluff) and the test suite, the Dagster graph and end-to-end runs included
+test: $(STAMP) lint
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros --disable-progress-bar --nocolor
+	$(VENV)/bin/mypy
+
+## make ui: the Dagster UI on the demo project (http://127.0.0.1:3000)
+ui: $(STAMP)
+	MSOKO_DEMO=1 $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+docs: $(STAMP)
+	MSOKO_DEMO=1 $(PY) -m orchestration.cli docs
+
+bench: $(STAMP)
+	MSOKO_DEMO=1 $(PY) -m bench.run --scale region
+
+clean:
+	rm -rf data dagster_home dbt_project/target dbt_project/logs
+
+# Re-pin after changing pyproject.toml dependencies.
+constraints:
+	$(PY) -m pip freeze --exclude-editable | grep -v "^-e" > constraints.txt

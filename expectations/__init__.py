@@ -1,0 +1,1 @@
+"""Great Expectations suites as code: what arriving data must satisfy before it is committed."""

@@ -1,0 +1,25 @@
+"""One suite per arriving table; ``SUITES`` maps a source (landing folder) to its suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from expectations.runner import Check
+from expectations.suites import exam_results, schools, vpr_school_results
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    frame_sql: str | None  # SQL over {relation} giving the DataFrame GX validates
+    checks: tuple[Check, ...]
+
+
+SUITES: dict[str, Suite] = {
+    "registry": Suite("schools", schools.FRAME_SQL, schools.CHECKS),
+    "vpr_fisoko": Suite(
+        "vpr_school_results", vpr_school_results.FRAME_SQL, vpr_school_results.CHECKS
+    ),
+    "ege_rcoi": Suite("exam_results", exam_results.FRAME_SQL, exam_results.CHECKS),
+    "oge_rcoi": Suite("exam_results", exam_results.FRAME_SQL, exam_results.CHECKS),
+}

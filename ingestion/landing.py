@@ -1,0 +1,144 @@
+"""The landing folder: which file versions are there, of which source and academic year.
+
+Users drop files into ``<landing>/<source>/`` (optionally ``<source>/region=NN/``). A scan
+lists every file with its size, modification time and SHA-256 (re-hashed only when size or
+mtime changed, so a nightly scan of an unchanged folder reads no file), and places each new
+version in its academic year by reading the file's first rows (``Reader.sniff``): partitions
+come from the data, never from the clock. A file that cannot be placed — empty, unreadable, in
+an unknown folder, no year in its title — is kept in the index with the reason, and reported.
+
+The landing folder is the source of truth: the warehouse holds exactly the rows of the files
+that are there now. A corrected file (same name, new content) replaces the rows of its previous
+version; a removed file's rows leave at the next run. Earlier versions stay in the lake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.config import Settings
+from ingestion.engine import LandingFile, connect_for_ingestion
+from ingestion.lake import LANDING_INDEX_SCHEMA, Lake
+from ingestion.layout import region_from_path
+from ingestion.sheets import SUPPORTED_SUFFIXES, UnreadableFileError, file_sha256
+from ingestion.sources import READERS
+
+IGNORED_PREFIXES = ("~$", ".", "_")  # Excel lock files, hidden files, notes like _README
+
+
+@dataclass(frozen=True)
+class LandingEntry:
+    source_name: str
+    source_file: str
+    size_bytes: int
+    modified_ns: int
+    file_sha256: str | None
+    region_code: str | None
+    academic_year: int | None
+    error: str | None
+    first_seen_at: dt.datetime
+    scanned_at: dt.datetime
+
+    def as_landing_file(self, landing_dir: Path) -> LandingFile:
+        assert self.file_sha256 and self.region_code
+        return LandingFile(
+            landing_dir / self.source_file, self.source_file, self.file_sha256, self.region_code
+        )
+
+
+def scan_landing(settings: Settings, *, write_index: bool = True) -> list[LandingEntry]:
+    """Scan the landing folder, reusing the previous scan for files whose stat is unchanged."""
+    lake = Lake(settings.lake_dir)
+    previous = {row["source_file"]: row for row in lake.read_landing_index().to_pylist()}
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    entries: list[LandingEntry] = []
+    con = None
+    landing = settings.landing_dir
+    for path in sorted(landing.rglob("*")) if landing.exists() else []:
+        if not path.is_file() or any(
+            p.startswith(IGNORED_PREFIXES) for p in path.relative_to(landing).parts
+        ):
+            continue
+        relative = path.relative_to(landing).as_posix()
+        parts = relative.split("/")
+        stat = path.stat()
+        before = previous.get(relative)
+        first_seen = before["first_seen_at"] if before else now
+        if (
+            before
+            and before["size_bytes"] == stat.st_size
+            and before["modified_ns"] == stat.st_mtime_ns
+        ):
+            entries.append(LandingEntry(**{**before, "scanned_at": now}))
+            continue
+        source = parts[0] if len(parts) > 1 else ""
+        region = region_from_path(parts[1:-1]) or settings.default_region
+        sha = file_sha256(path)
+        if before and before["file_sha256"] == sha:  # touched, not changed
+            entries.append(
+                LandingEntry(
+                    **{
+                        **before,
+                        "size_bytes": stat.st_size,
+                        "modified_ns": stat.st_mtime_ns,
+                        "scanned_at": now,
+                    }
+                )
+            )
+            continue
+        year, error = None, None
+        if source not in READERS:
+            error = (
+                f"not in a source folder: put it in one of {sorted(READERS)}"
+                if not source
+                else f"unknown source folder '{source}': expected one of {sorted(READERS)}"
+            )
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            error = f"unsupported file type '{path.suffix}'"
+        else:
+            con = con or connect_for_ingestion(settings.duckdb_memory_limit, 1)
+            try:
+                ctx = READERS[source].sniff(
+                    con, LandingFile(path, relative, sha, region), lake.scratch_dir()
+                )
+                year = ctx.academic_year
+            except UnreadableFileError as exc:
+                error = exc.reason
+        entries.append(
+            LandingEntry(
+                source_name=source,
+                source_file=relative,
+                size_bytes=stat.st_size,
+                modified_ns=stat.st_mtime_ns,
+                file_sha256=sha,
+                region_code=region,
+                academic_year=year,
+                error=error,
+                first_seen_at=first_seen,
+                scanned_at=now,
+            )
+        )
+    if con is not None:
+        con.close()
+    if write_index:
+        import pyarrow as pa
+
+        from ingestion.engine import arrow_schema
+
+        table = pa.Table.from_pylist(
+            [e.__dict__ for e in entries], schema=arrow_schema(LANDING_INDEX_SCHEMA)
+        )
+        lake.write(lake.landing_index_path(), table)
+    return entries
+
+
+def academic_years(entries: list[LandingEntry], source: str | None = None) -> list[int]:
+    return sorted(
+        {
+            e.academic_year
+            for e in entries
+            if e.academic_year is not None and (source is None or e.source_name == source)
+        }
+    )

@@ -1,0 +1,229 @@
+"""Ingest one source × academic year: read new file versions, check the year, commit or reject.
+
+Write-audit-publish at the lake level: new versions are read into immutable Parquet (write),
+the partition as it would be after the change is validated (audit: ``expectations.suites``),
+and only if no blocking check fails does the partition's manifest switch to the new set of
+file versions (publish). Otherwise the manifest keeps the previous versions and records the
+new ones as ``rejected`` with the reason, which blocks publishing of the reporting file until
+someone fixes or removes the file (or waives it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from expectations.runner import CheckOutcome, run_sql_checks, validate_frame
+from expectations.suites import SUITES
+from ingestion.config import Settings
+from ingestion.engine import connect_for_ingestion, read_batch
+from ingestion.lake import Lake, _q
+from ingestion.landing import LandingEntry, scan_landing
+from ingestion.privacy import load_secret
+from ingestion.sources import READERS, reader_for
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class PartitionResult:
+    """What happened to one source × academic year, for logs, Dagster metadata and tests."""
+
+    source_name: str
+    academic_year: int
+    committed: bool
+    files: list[dict[str, Any]] = field(default_factory=list)  # per file × sheet summary
+    checks: list[CheckOutcome] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+    current_versions: list[str] = field(default_factory=list)
+    removed_versions: list[str] = field(default_factory=list)
+
+    def totals(self) -> dict[str, int]:
+        keys = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")
+        return {k: sum(int(f.get(k) or 0) for f in self.files) for k in keys}
+
+    @property
+    def blocking_failures(self) -> list[CheckOutcome]:
+        return [c for c in self.checks if c.blocks]
+
+    def describe(self) -> str:
+        t = self.totals()
+        state = "committed" if self.committed else "REJECTED (previous versions kept)"
+        lines = [
+            f"{self.source_name} {self.academic_year}: {len(self.current_versions)} file(s), "
+            f"{len(self.new_versions)} new; rows read {t['rows_read']} = loaded "
+            f"{t['rows_loaded']} + quarantined {t['rows_quarantined']} + skipped "
+            f"{t['rows_skipped']}; {state}"
+        ]
+        for f in self.files:
+            if f.get("status") == "unreadable":
+                lines.append(f"  UNREADABLE {f['source_file']}: {f['status_reason']}")
+        lines += [f"  check {c.summary()}" for c in self.checks if not c.passed]
+        return "\n".join(lines)
+
+
+def ingest_partition(
+    settings: Settings,
+    source: str,
+    academic_year: int,
+    *,
+    entries: Sequence[LandingEntry] | None = None,
+    run_id: str | None = None,
+    log: Log = lambda message: None,
+) -> PartitionResult:
+    reader = reader_for(source)
+    lake = Lake(settings.lake_dir)
+    lake.ensure_schemas(list(READERS.values()))
+    if entries is None:
+        entries = scan_landing(settings)
+    mine = [
+        e
+        for e in entries
+        if e.source_name == source and e.academic_year == academic_year and e.error is None
+    ]
+    con = connect_for_ingestion(settings.duckdb_memory_limit, settings.duckdb_threads)
+    try:
+        parsed = lake.parsed_versions(con, source, reader.reader_version)
+        new = [e for e in mine if e.file_sha256 not in parsed]
+        result = PartitionResult(source, academic_year, committed=False)
+        result.new_versions = sorted({e.file_sha256 for e in new if e.file_sha256})
+        if new:
+            log(f"{source} {academic_year}: reading {len(new)} new file version(s)")
+            needs_secret = reader.pupil_level or any(f.personal for f in reader.fields)
+            batch = read_batch(
+                con,
+                reader,
+                [e.as_landing_file(settings.landing_dir) for e in new],
+                load_secret() if needs_secret else None,
+                lake.scratch_dir(),
+            )
+            # data and quarantine first; the file summary last: it marks the versions as read
+            lake.write(
+                lake.data_path(source, reader.table, academic_year, batch.batch_id), batch.rows
+            )
+            lake.write(
+                lake.meta_path("quarantine", source, academic_year, batch.batch_id),
+                batch.quarantine,
+            )
+            lake.write(lake.meta_path("files", source, academic_year, batch.batch_id), batch.files)
+            parsed = lake.parsed_versions(con, source, reader.reader_version)
+        result.files = _file_summaries(con, lake, source, mine, parsed)
+        _assert_rows_add_up(result.files)
+
+        current = {e.file_sha256: e for e in mine if e.file_sha256 and e.file_sha256 in parsed}
+        readable = {sha: e for sha, e in current.items() if parsed[sha][2] == "read"}
+        result.current_versions = sorted(current)
+        relation = _partition_view(con, lake, reader, academic_year, readable, parsed)
+        result.checks = _run_suite(con, source, relation) if readable else []
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        previous = lake.read_manifest(source, academic_year).to_pylist()
+        previous_committed = [r for r in previous if r["status"] == "committed"]
+        result.committed = not result.blocking_failures
+
+        def row(e: LandingEntry, status: str, reason: str | None) -> dict[str, Any]:
+            sha = e.file_sha256 or ""
+            return {
+                "source_name": source,
+                "academic_year": academic_year,
+                "file_sha256": sha,
+                "source_file": e.source_file,
+                "reader_version": reader.reader_version,
+                "batch_id": parsed[sha][0],
+                "status": status,
+                "status_reason": reason,
+                "decided_at": now,
+                "run_id": run_id,
+            }
+
+        unreadable = [
+            row(e, "unreadable", _reason_of(result.files, sha))
+            for sha, e in current.items()
+            if sha not in readable
+        ]
+        if result.committed:
+            manifest = [row(e, "committed", None) for e in readable.values()] + unreadable
+        else:
+            reason = "; ".join(c.summary() for c in result.blocking_failures)[:2000]
+            kept = {r["file_sha256"] for r in previous_committed}
+            manifest = [{**r, "decided_at": r["decided_at"]} for r in previous_committed] + [
+                row(e, "rejected", reason) for sha, e in readable.items() if sha not in kept
+            ]
+            manifest += unreadable
+        result.removed_versions = sorted(
+            {r["file_sha256"] for r in previous_committed}
+            - {r["file_sha256"] for r in manifest if r["status"] == "committed"}
+        )
+        lake.commit_manifest(source, academic_year, manifest)
+        log(result.describe())
+        return result
+    finally:
+        con.close()
+
+
+def _file_summaries(
+    con, lake: Lake, source: str, mine: Sequence[LandingEntry], parsed
+) -> list[dict[str, Any]]:
+    batches = sorted({parsed[e.file_sha256][0] for e in mine if e.file_sha256 in parsed})
+    if not batches:
+        return []
+    wanted = {(e.file_sha256, parsed[e.file_sha256][0]) for e in mine if e.file_sha256 in parsed}
+    paths = [
+        str(p) for b in batches for p in (lake.root / "_files" / source).glob(f"*/{b}.parquet")
+    ]
+    files = ", ".join(f"'{_q(p)}'" for p in paths)
+    rows = con.sql(f"select * from read_parquet([{files}])").to_arrow_table().to_pylist()
+    # the same version may have been read under another landing name: show the current one
+    names = {e.file_sha256: e.source_file for e in mine}
+    return [
+        {**r, "source_file": names[r["file_sha256"]]}
+        for r in rows
+        if (r["file_sha256"], r["batch_id"]) in wanted
+    ]
+
+
+def _assert_rows_add_up(files: list[dict[str, Any]]) -> None:
+    for f in files:
+        if f["status"] == "unreadable":
+            continue
+        parts = f["rows_loaded"] + f["rows_quarantined"] + f["rows_skipped"]
+        if parts != f["rows_read"]:
+            raise AssertionError(
+                f"{f['source_file']} {f['source_sheet'] or ''}: rows read {f['rows_read']} != "
+                f"loaded + quarantined + skipped {parts}"
+            )
+
+
+def _reason_of(files: list[dict[str, Any]], sha: str) -> str | None:
+    return next((f["status_reason"] for f in files if f["file_sha256"] == sha), None)
+
+
+def _partition_view(con, lake: Lake, reader, year: int, readable, parsed) -> str:
+    """A view of the partition's rows as they would be after this run."""
+    name = f"partition_{reader.name}_{year}"
+    batches = sorted({parsed[sha][0] for sha in readable})
+    paths = [lake.data_path(reader.name, reader.table, year, b) for b in batches]
+    paths = [p for p in paths if p.exists()]
+    pairs = ", ".join(f"('{sha}', '{parsed[sha][0]}')" for sha in readable) or "(null, null)"
+    if not paths:
+        paths = [lake.table_dir(reader.name, reader.table) / "_schema" / "_schema.parquet"]
+    files = ", ".join(f"'{_q(p)}'" for p in paths)
+    con.execute(
+        f"create or replace temp view {name} as select * from read_parquet([{files}], "
+        f"union_by_name = true) where (file_sha256, batch_id) in (select * from (values {pairs}))"
+    )
+    return name
+
+
+def _run_suite(con, source: str, relation: str) -> list[CheckOutcome]:
+    suite = SUITES.get(source)
+    if suite is None:
+        return []
+    outcomes = run_sql_checks(con, relation, suite.checks)
+    if suite.frame_sql and any(c.expectation for c in suite.checks):
+        frame = con.execute(suite.frame_sql.format(relation=relation)).df()
+        if len(frame):
+            outcomes += validate_frame(frame, suite.checks, suite.name)
+    order = {c.name: i for i, c in enumerate(suite.checks)}
+    return sorted(outcomes, key=lambda o: order[o.name])

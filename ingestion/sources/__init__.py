@@ -1,0 +1,22 @@
+"""The readers, one per landing folder. Adding a source: a Reader subclass listed here."""
+
+from __future__ import annotations
+
+from ingestion.engine import Reader
+from ingestion.sources.gia_rcoi import EgeRcoiReader, OgeRcoiReader
+from ingestion.sources.registry import RegistryReader
+from ingestion.sources.vpr_fisoko import VprFisokoReader
+
+READERS: dict[str, Reader] = {
+    reader.name: reader
+    for reader in (RegistryReader(), VprFisokoReader(), EgeRcoiReader(), OgeRcoiReader())
+}
+
+
+def reader_for(source: str) -> Reader:
+    try:
+        return READERS[source]
+    except KeyError:
+        raise KeyError(
+            f"unknown source folder '{source}': expected one of {sorted(READERS)}"
+        ) from None

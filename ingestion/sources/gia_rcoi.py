@@ -1,0 +1,118 @@
+"""ЕГЭ and ОГЭ results per pupil, as РЦОИ exports them ("ведомость": one file per exam sitting).
+
+Shape (DOMAIN §2.4): a title row "01 - Русский язык 2022.06.23" (subject FCT code, name, exam
+date), possibly after empty ``;;;`` rows; a header ``№;Код МСУ;Код ОО;Класс;Код ППЭ;Аудитория;
+Фамилия;Имя;Отчество;Серия;Номер;…;Первичный балл;Балл`` (base mathematics and ОГЭ: ``Оценка``
+instead of ``Балл``; some files ``Документ`` instead of ``Серия;Номер``); footer rows
+"Средние", "Минимальная граница", "Всего участников". CSV in UTF-8 or Windows-1251 with ``;``,
+or the same table in xlsx.
+
+Names and document numbers are read only to compute the pupil key (``ingestion.privacy``);
+the exam room and ППЭ code are not read at all (DOMAIN §8.3).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.layout import Field, Layout, LayoutError, keys
+from ingestion.normalize import find_date, gia_academic_year
+from ingestion.privacy import person_key_sql
+from ingestion.sheets import Grid
+
+_TITLE = re.compile(
+    r"^\s*(?:[пу]:\s*)?(?P<code>\d{1,2})\s*[-–—]\s*(?P<name>.+?)\s+"
+    r"(?:[пу]:\s*)?(?P<date>\d{4}[.\-]\d{2}[.\-]\d{2}|\d{2}\.\d{2}\.\d{4})"
+)
+
+_FIELDS = (
+    Field("row_number", keys("№", "№ п/п", "N"), "int"),
+    Field("msu_code", keys("Код МСУ"), "code", pattern=r"\d{1,4}"),
+    Field(
+        "school_code",
+        keys("Код ОО", "Код ОУ", "Код образовательной организации"),
+        "code",
+        required=True,
+        header_required=True,
+        pattern=r"\d{4,8}",
+        description="РЦОИ school code, unique only within the region",
+    ),
+    Field("class_label", keys("Класс"), "text", pattern=r"\d{1,2}\s*[А-Яа-яA-Za-z]?\d?"),
+    Field("surname", keys("Фамилия"), personal=True),
+    Field("first_name", keys("Имя"), personal=True),
+    Field("patronymic", keys("Отчество"), personal=True),
+    Field("full_name", keys("ФИО", "Ф.И.О.", "Фамилия, имя, отчество"), personal=True),
+    Field("document_series", keys("Серия", "Серия документа"), personal=True),
+    Field("document_number", keys("Номер", "Номер документа"), personal=True),
+    Field("document", keys("Документ", "Документ, удостоверяющий личность"), personal=True),
+    Field("primary_score", keys("Первичный балл"), "number", min_value=0, max_value=100),
+    Field("test_score", keys("Балл", "Тестовый балл"), "int", min_value=0, max_value=100),
+    Field("mark", keys("Оценка", "Отметка"), "int", min_value=2, max_value=5),
+)
+
+
+class GiaExportReader(Reader):
+    """Shared by ЕГЭ and ОГЭ: they differ only in the landing folder and the exam kind."""
+
+    exam_kind: str
+    grain = "one row per pupil × exam sitting (a data row of a РЦОИ ведомость)"
+    fields = _FIELDS
+    pupil_level = True
+    context_columns = {
+        "exam_kind": "varchar",
+        "subject_fct_code": "varchar",
+        "subject_title": "varchar",
+        "exam_date": "date",
+    }
+    derived = {
+        "person_key": (
+            "varchar",
+            person_key_sql(
+                "academic_year::varchar",
+                "region_code",
+                "coalesce(nullif(concat_ws(' ', surname, first_name, patronymic), ''), full_name)",
+            ),
+        ),
+        "has_person_name": (
+            "boolean",
+            "coalesce(nullif(concat_ws(' ', surname, first_name, patronymic), ''), full_name) "
+            "is not null",
+        ),
+    }
+    skip_labels = ((r"^всего участник", "footer"),)
+
+    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+        for line in layout.title_lines:
+            match = _TITLE.search(line)
+            if match:
+                day = find_date(match["date"])
+                if day is None:
+                    break
+                return FileContext(
+                    academic_year=gia_academic_year(day),
+                    values={
+                        "exam_kind": self.exam_kind,
+                        "subject_fct_code": str(int(match["code"])),
+                        "subject_title": match["name"].strip(),
+                        "exam_date": day,
+                    },
+                )
+        raise LayoutError(
+            "the exam title row (e.g. '01 - Русский язык 2022.06.23': subject code, name, date) "
+            "was not found above the header"
+        )
+
+
+class EgeRcoiReader(GiaExportReader):
+    name = "ege_rcoi"
+    table = "exam_results"
+    title = "ЕГЭ: ведомость результатов РЦОИ"
+    exam_kind = "ege"
+
+
+class OgeRcoiReader(GiaExportReader):
+    name = "oge_rcoi"
+    table = "exam_results"
+    title = "ОГЭ: ведомость результатов РЦОИ"
+    exam_kind = "oge"

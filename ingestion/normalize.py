@@ -39,6 +39,13 @@ create or replace macro msoko_pct_part(c) as
     try_cast(replace(regexp_extract(c, '^\d+\s*\(\s*(\d+(?:[.,]\d+)?)\s*%?\s*\)$', 1), ',', '.')
              as double);
 
+-- Subject names to the key of the subject_aliases seed (mirrors normalize.subject_key).
+create or replace macro msoko_subject_key(c) as
+    regexp_replace(
+        replace(lower(regexp_replace(regexp_replace(c, '^\s*\d{1,2}\s*[.)]\s*', ''),
+                                     '0(\p{L})', 'О\1', 'g')), 'ё', 'е'),
+        '[^\p{L}]', '', 'g');
+
 -- Why a cleaned cell that is neither missing nor a number is not a number.
 create or replace macro msoko_not_a_number(c) as
     case when regexp_matches(c, '\p{L}')
@@ -85,18 +92,17 @@ def unspace_letters(text: str) -> str:
 
 
 def subject_key(value: object) -> str:
-    """Key for matching subject names to the subject seed's aliases.
+    """Key for matching subject names to the subject seed's aliases (``msoko_subject_key`` in SQL).
 
     Strips a leading FCT number ("12.0бщ ествоз нание" -> "обществознание"), repairs the digit 0
-    used for the letter О, lower-cases, drops punctuation and all spaces.
+    typed for the letter О, lower-cases, ё→е, and keeps letters only (so OCR letter-spacing and
+    punctuation vanish).
     """
     text = clean_text(value)
     text = re.sub(r"^\s*\d{1,2}\s*[.)]\s*", "", text)
-    text = re.sub(r"(?<![\d])0(?=[А-Яа-яЁё])", "О", text)  # "0бщ" -> "Общ"
+    text = re.sub(r"0(?=[^\W\d_])", "О", text)  # "0бщ" -> "Общ"
     text = text.lower().replace("ё", "е")
-    text = re.sub(r"[«»\"'()\[\].,:;]", " ", text)
-    # spaces are dropped altogether: letter-spaced OCR words ("и нформат и ка") join up
-    return text.replace(" ", "")
+    return re.sub(r"[\W\d_]", "", text)
 
 
 _DATE_PATTERNS = [

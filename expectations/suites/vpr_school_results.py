@@ -11,7 +11,7 @@ from expectations.runner import Check
 
 FRAME_SQL = r"""
 select source_file, source_sheet, source_row, school_login, grade, subject_name,
-       lower(regexp_replace(subject_name, '[^\p{{L}}]', '', 'g')) as subject_key,
+       subject_key,
        participants,
        case when coalesce(mark2_count, mark3_count, mark4_count, mark5_count) is not null
             then coalesce(mark2_count, 0) + coalesce(mark3_count, 0) + coalesce(mark4_count, 0)

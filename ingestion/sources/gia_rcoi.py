@@ -74,6 +74,7 @@ class GiaExportReader(Reader):
                 "coalesce(nullif(concat_ws(' ', surname, first_name, patronymic), ''), full_name)",
             ),
         ),
+        "grade": ("integer", "try_cast(regexp_extract(class_label, '^(\\d{1,2})', 1) as integer)"),
         "has_person_name": (
             "boolean",
             "coalesce(nullif(concat_ws(' ', surname, first_name, patronymic), ''), full_name) "

@@ -91,6 +91,7 @@ class VprFisokoReader(Reader):
         ),
     )
     context_columns = {"campaign": "varchar", "is_autumn_campaign": "boolean"}
+    derived = {"subject_key": ("varchar", "msoko_subject_key(subject_name)")}
     # A row without a login whose name is not a school's is a summary row of the hierarchy
     # (РФ → region → municipality → school); a school-like name without a login is an error.
     skip_conditions = (

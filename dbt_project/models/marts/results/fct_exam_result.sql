@@ -1,0 +1,39 @@
+{#- One row per pupil × exam sitting (ЕГЭ, ОГЭ), pseudonymised. Internal: never published. -#}
+with
+
+scored as (
+    select * from {{ ref('int_exam_results_scored') }}
+    where school_id is not null and subject_code is not null
+),
+
+final as (
+    select
+        {{ surrogate_key(['assessment_code', 'subject_code', 'exam_date', 'participant_key']) }}
+            as exam_result_id,
+        participant_key,
+        school_id,
+        {{ surrogate_key(['school_id', 'academic_year']) }} as school_year_key,
+        academic_year,
+        assessment_code,
+        subject_code,
+        subject_fct_code,
+        exam_date,
+        class_label,
+        pupil_grade,
+        primary_score,
+        test_score,
+        mark,
+        min_score as min_score_applied,
+        is_min_score_verified,
+        passed_min,
+        passed_min_university,
+        score_band,
+        is_top_score,
+        source_file,
+        source_sheet,
+        source_row,
+        file_sha256
+    from scored
+)
+
+select * from final

@@ -1,0 +1,34 @@
+with
+
+source as (
+    select * from {{ source('registry', 'schools') }} as src
+    where {{ committed_versions_only('registry', 'src') }}
+),
+
+renamed as (
+    select
+        region_code,
+        school_code as school_code_src,
+        fisoko_login,
+        full_name as school_full_name,
+        short_name as school_short_name,
+        municipality_name,
+        msu_code,
+        school_type,
+        parent_school_code as parent_school_code_src,
+        settlement_name,
+        inn,
+        kpp,
+        ogrn,
+        as_of_date as registry_as_of_date,
+        academic_year,
+        coalesce(lower(settlement_type) in ('село', 'сельская'), false) as is_rural,
+        coalesce(lower(status), 'действует') in ('действует', 'действующая') as is_active,
+        source_file,
+        source_sheet,
+        source_row,
+        file_sha256
+    from source
+)
+
+select * from renamed

@@ -29,9 +29,11 @@ test: $(STAMP) lint
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
+	mkdir -p build/lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/sqlfluff lint dbt_project/models dbt_project/macros --disable-progress-bar --nocolor
+	@# sqlfluff's dbt templater opens a connection: an in-memory database, never the warehouse
+	MSOKO_WAREHOUSE_PATH=:memory: MSOKO_DATA_DIR=$(CURDIR)/build/lint $(VENV)/bin/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
 	$(VENV)/bin/mypy
 
 ## make ui: the Dagster UI on the demo project (http://127.0.0.1:3000)
@@ -45,7 +47,7 @@ bench: $(STAMP)
 	MSOKO_DEMO=1 $(PY) -m bench.run --scale region
 
 clean:
-	rm -rf data dagster_home dbt_project/target dbt_project/logs
+	rm -rf data dagster_home build dbt_project/target dbt_project/logs
 
 # Re-pin after changing pyproject.toml dependencies.
 constraints:

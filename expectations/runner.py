@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import duckdb
 
+from ingestion.engine import fetch_one
+
 Severity = Literal["error", "warn"]
 LINEAGE = ("source_file", "source_sheet", "source_row")
 MAX_EXAMPLES = 20
@@ -85,6 +87,7 @@ def validate_frame(frame, checks: Sequence[Check], suite_name: str) -> list[Chec
     suite = gx.ExpectationSuite(name=suite_name)
     gx_checks = [c for c in checks if c.expectation is not None]
     for check in gx_checks:
+        assert check.expectation is not None
         expectation = check.expectation(gx)
         expectation.meta = {"check_name": check.name}
         suite.add_expectation(expectation)
@@ -130,7 +133,7 @@ def run_sql_checks(
         if check.sql is None:
             continue
         failing = f"({check.sql.format(relation=relation)})"
-        count = con.execute(f"select count(*) from {failing}").fetchone()[0]
+        count = fetch_one(con, f"select count(*) from {failing}")[0]
         examples = []
         if count:
             cursor = con.execute(f"select * from {failing} limit {MAX_EXAMPLES}")

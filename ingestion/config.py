@@ -33,6 +33,7 @@ class Settings:
     default_region: str
     duckdb_memory_limit: str
     duckdb_threads: int
+    min_group_size: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,6 +51,8 @@ class Settings:
             # DuckDB spills to disk beyond this; 2-core / 24 GiB machines were measured with it.
             duckdb_memory_limit=os.environ.get("MSOKO_DUCKDB_MEMORY_LIMIT", "8GB"),
             duckdb_threads=int(os.environ.get("MSOKO_DUCKDB_THREADS", str(os.cpu_count() or 2))),
+            # published outputs blank the measures of groups smaller than this (pupils)
+            min_group_size=int(os.environ.get("MSOKO_MIN_GROUP_SIZE", "5")),
         )
 
     def export_env(self) -> dict[str, str]:
@@ -64,6 +67,7 @@ class Settings:
             "MSOKO_DEFAULT_REGION": self.default_region,
             "MSOKO_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "MSOKO_DUCKDB_THREADS": str(self.duckdb_threads),
+            "MSOKO_MIN_GROUP_SIZE": str(self.min_group_size),
         }
 
 

@@ -369,6 +369,14 @@ def _drop_grid(con: duckdb.DuckDBPyConnection, grid: Grid) -> None:
         con.execute(f"drop view if exists {grid.view}")
 
 
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple[Any, ...]:
+    """The single row a query must return (an aggregate, a lookup that cannot miss)."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise LookupError(f"no row returned by: {sql[:200]}")
+    return row
+
+
 def _fetch_arrow(con, sql: str, params: dict | None = None) -> pa.Table:
     return con.sql(sql, params=params or None).to_arrow_table()
 

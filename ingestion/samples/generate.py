@@ -1,6 +1,6 @@
 """Generate the demo landing folder: files shaped the way authorities receive them.
 
-    python -m ingestion.samples.generate --out data/landing --truth data/demo_truth --seed 42
+    python -m ingestion.samples.generate --out data/landing --truth build/demo_truth --seed 42
 
 Writes, per academic year: a school registry (xlsx), the ФИС ОКО ВПР per-school report (xlsx,
 layout drifting between years), РЦОИ ЕГЭ and ОГЭ "ведомости" per exam (CSV in Windows-1251 and
@@ -466,8 +466,8 @@ def _ege(
         sheet.add(header, "skipped")
         abilities = np.array([a for _, _, a in rows])
         if code == "22":
-            marks = w.marks_from_latent(abilities + 0.6, (-2.2, -0.9, 0.4))
-            scores = [None] * len(rows)
+            marks: Any = w.marks_from_latent(abilities + 0.6, (-2.2, -0.9, 0.4))
+            scores: list[Any] = [None] * len(rows)
         else:
             scores = list(w.ege_scores(abilities, mean, sd))
             marks = [None] * len(rows)
@@ -687,7 +687,7 @@ def _oge(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("data/landing"))
-    parser.add_argument("--truth", type=Path, default=Path("data/demo_truth"))
+    parser.add_argument("--truth", type=Path, default=Path("build/demo_truth"))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
     args = parser.parse_args(argv)

@@ -196,7 +196,7 @@ def build_region(
             short, full = _names(school_type, number, settlement, settlement_type, legal, rng)
             inn9 = f"{region_code}{int(msu) % 100:02d}{rng.integers(10000, 99999)}"
             ogrn12 = f"10{region_code}{rng.integers(10**7, 10**8 - 1)}"
-            cohort = {"НОШ": 8, "ООШ": 9, "Филиал": 6, "Вечерняя (сменная) школа": 10}.get(
+            cohort: float = {"НОШ": 8, "ООШ": 9, "Филиал": 6, "Вечерняя (сменная) школа": 10}.get(
                 school_type, 45 if urban else 16
             )
             cohort = float(max(3, rng.normal(cohort, cohort * 0.25)))

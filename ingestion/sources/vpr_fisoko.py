@@ -15,14 +15,14 @@ from __future__ import annotations
 import re
 
 from ingestion.engine import FileContext, LandingFile, Reader
-from ingestion.layout import Field, Layout, LayoutError, keys
+from ingestion.layout import Field, FieldKind, Layout, LayoutError, keys
 from ingestion.normalize import find_academic_year
 from ingestion.sheets import Grid
 
 _CAMPAIGN = re.compile(r"ВПР\D{0,3}(?P<year>20\d\d)(?P<rest>.*)", re.I)
 
 
-def _marks(prefix_texts: tuple[str, ...], kind: str, suffix: str) -> tuple[Field, ...]:
+def _marks(prefix_texts: tuple[str, ...], kind: FieldKind, suffix: str) -> tuple[Field, ...]:
     out = []
     for mark in (2, 3, 4, 5):
         headers = keys(*(t.format(m=mark) for t in prefix_texts))

@@ -13,7 +13,8 @@ results as (
 ),
 
 identifiers as (
-    select * from {{ ref('int_school_identifiers') }} where id_type = 'rcoi_code'
+    select * from {{ ref('int_school_identifiers') }}
+    where id_type = 'rcoi_code'
 ),
 
 fct_codes as (

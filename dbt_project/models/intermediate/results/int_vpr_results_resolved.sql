@@ -9,7 +9,8 @@ results as (
 ),
 
 identifiers as (
-    select * from {{ ref('int_school_identifiers') }} where id_type = 'fisoko_login'
+    select * from {{ ref('int_school_identifiers') }}
+    where id_type = 'fisoko_login'
 ),
 
 aliases as (

@@ -7,10 +7,20 @@ snapshots as (
 ),
 
 identifiers as (
-    select school_id, region_code, 'rcoi_code' as id_type, school_code_src as id_value, academic_year
+    select
+        school_id,
+        region_code,
+        'rcoi_code' as id_type,
+        school_code_src as id_value,
+        academic_year
     from snapshots
     union all
-    select school_id, region_code, 'fisoko_login' as id_type, fisoko_login as id_value, academic_year
+    select
+        school_id,
+        region_code,
+        'fisoko_login' as id_type,
+        fisoko_login as id_value,
+        academic_year
     from snapshots
     where fisoko_login is not null
 ),

@@ -34,17 +34,30 @@ carried as (
         s.academic_year as snapshot_year,
         row_number() over (
             partition by y.academic_year, s.school_id
-            order by case when s.academic_year <= y.academic_year then 0 else 1 end,
+            order by
+                case when s.academic_year <= y.academic_year then 0 else 1 end,
                 abs(y.academic_year - s.academic_year)
         ) as nearest
     from years_without_snapshot as y
-    cross join (select distinct school_id, academic_year from snapshots) as s
+    cross join (select distinct
+        school_id,
+        academic_year
+    from snapshots) as s
 ),
 
 chosen as (
-    select academic_year, school_id, academic_year as snapshot_year from snapshots
+    select
+        academic_year,
+        school_id,
+        academic_year as snapshot_year
+    from snapshots
     union all
-    select academic_year, school_id, snapshot_year from carried where nearest = 1
+    select
+        academic_year,
+        school_id,
+        snapshot_year
+    from carried
+    where nearest = 1
 ),
 
 school_years as (

@@ -28,7 +28,7 @@ procedures as (
         low_result_count,
         coalesce(mark4_count, 0) + coalesce(mark5_count, 0) as quality_count,
         coalesce(mark2_count, 0) + coalesce(mark3_count, 0) + coalesce(mark4_count, 0)
-            + coalesce(mark5_count, 0) as marked_count,
+        + coalesce(mark5_count, 0) as marked_count,
         case when mean_measure_type = 'mean_mark' then result_sum end as mark_total,
         case when mean_measure_type = 'mean_test_score' then result_sum end as score_total,
         case when mean_measure_type = 'mean_test_score' then participants_count end as scored_count

@@ -21,7 +21,10 @@ summaries as (
 ),
 
 rejected_in_warehouse as (
-    select file_sha256, source_sheet, count(distinct source_row) as rows_rejected
+    select
+        file_sha256,
+        source_sheet,
+        count(distinct source_row) as rows_rejected
     from {{ ref('int_unresolved_rows') }}
     group by file_sha256, source_sheet
 ),

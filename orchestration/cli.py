@@ -1,0 +1,220 @@
+"""``msoko`` — run the warehouse from the command line, through Dagster.
+
+    msoko demo                       generate the demo landing data, run everything, print figures
+    msoko refresh                    ingest new/changed files, rebuild, publish (what the nightly does)
+    msoko backfill --from 2021 --to 2023 [--source ege_rcoi]
+                                     re-ingest a range of academic years as one run, then publish
+    msoko status                     what the published reporting file holds
+
+Every run is a Dagster run recorded in ``$DAGSTER_HOME`` (see it in ``make ui``).
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from ingestion.config import PROJECT_ROOT, Settings
+from ingestion.engine import fetch_one
+
+DAGSTER_YAML = """\
+# Written by `msoko` when missing. The warehouse pool admits one step at a time: DuckDB allows
+# one writer per file (dbt build and the publish step are in the pool; ingestion writes Parquet).
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1
+run_retries:
+  enabled: true
+  max_retries: 1
+"""
+
+
+def dagster_instance() -> dg.DagsterInstance:
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / "dagster_home")))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return dg.DagsterInstance.get()
+
+
+def _defs():
+    from orchestration.definitions import defs
+
+    return defs
+
+
+# Dagster's console logger says DEBUG by default: every event of every step.
+QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+def run_ingest(
+    instance: dg.DagsterInstance, years: Sequence[int], sources: Sequence[str] = ()
+) -> bool:
+    """One ``ingest_job`` run over the academic years ``years`` (a contiguous range)."""
+    from orchestration.defs.automation import range_tags
+    from orchestration.defs.ingestion import raw_asset_key
+    from orchestration.defs.transform import add_year_partitions
+
+    add_year_partitions(instance, list(years))
+    job = _defs().resolve_job_def("ingest_job")
+    selection = [raw_asset_key(s) for s in sources] or None
+    result = job.execute_in_process(
+        instance=instance,
+        run_config=QUIET,
+        tags={**range_tags(list(years)), "msoko/trigger": "cli"},
+        asset_selection=selection,
+        raise_on_error=False,
+    )
+    return result.success
+
+
+def run_warehouse(instance: dg.DagsterInstance) -> bool:
+    job = _defs().resolve_job_def("warehouse_job")
+    result = job.execute_in_process(
+        instance=instance, run_config=QUIET, tags={"msoko/trigger": "cli"}, raise_on_error=False
+    )
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data:
+                error = event.step_failure_data.error
+                message = error.message.strip() if error else ""
+                print(f"FAILED {event.step_key}: {message[:3000]}", file=sys.stderr)
+    return result.success
+
+
+def refresh(settings: Settings, instance: dg.DagsterInstance, *, everything: bool = False) -> bool:
+    """Ingest what changed (or every year), rebuild the warehouse, publish."""
+    from ingestion.landing import academic_years, scan_landing
+    from orchestration.planning import plan_ingestion
+
+    entries = scan_landing(settings)
+    plan = plan_ingestion(settings, entries)
+    for e in plan.not_placed:
+        print(f"not loaded: {e.source_file}: {e.error}", file=sys.stderr)
+    years = academic_years(entries) if everything else plan.years
+    ingest_ok = True
+    if years:
+        print(f"ingesting academic years {min(years)}–{max(years)}")
+        ingest_ok = run_ingest(instance, years)
+        if not ingest_ok:
+            print(
+                "ingestion reported blocking check failures (see `make ui`, or the quarantine "
+                "and manifest in the warehouse); the warehouse is rebuilt without the rejected "
+                "versions and publishing is refused",
+                file=sys.stderr,
+            )
+    else:
+        print("no new or changed landing files")
+    return run_warehouse(instance) and ingest_ok
+
+
+def headline(settings: Settings) -> str:
+    """A few figures from the published file, read the way an analyst would (read-only)."""
+    con = duckdb.connect(str(settings.reporting_path), read_only=True)
+    try:
+
+        def q(sql: str) -> Any:
+            return con.execute(sql)
+
+        version, published_at = fetch_one(
+            con, "select version, published_at from publication order by version desc limit 1"
+        )
+        lines = [
+            f"Reporting file: {settings.reporting_path}",
+            f"  publication version {version}, {published_at:%Y-%m-%d %H:%M} UTC",
+            "  open it read-only:  duckdb -readonly " + str(settings.reporting_path),
+            "",
+        ]
+        schools, municipalities = fetch_one(
+            con, "select count(*), count(distinct municipality_name) from marts.dim_school"
+        )
+        lines.append(f"  {schools} schools in {municipalities} municipalities")
+        for year, n, vpr2, ege_below, ege_n in q(
+            """
+            select y.academic_year, count(distinct s.school_id),
+                   round(sum(s.vpr_math_pct_mark2 * s.vpr_math_participants_count)
+                         / nullif(sum(case when s.vpr_math_pct_mark2 is not null
+                                           then s.vpr_math_participants_count end), 0), 1),
+                   sum(f.below_min_count), sum(f.participants_count)
+            from marts.dim_academic_year as y
+            join marts.mart_school_scorecard as s on s.academic_year = y.academic_year
+            left join marts.fct_assessment_result as f
+              on f.school_year_key = s.school_year_key and f.assessment_code = 'ege'
+             and f.subject_code = 'rus'
+            group by y.academic_year order by y.academic_year
+            """
+        ).fetchall():
+            label = f"{year}/{str(year + 1)[2:]}"
+            lines.append(
+                f"  {label}: {n} schools; ВПР mathematics, share of «2»: {vpr2}%; "
+                f"ЕГЭ Russian below the minimum: {ege_below} of {ege_n}"
+                " (published groups of 5+)"
+            )
+        quarantined = fetch_one(con, "select count(*) from audit.quarantine")[0]
+        lines.append(f"  {quarantined} bad cells in quarantine (audit.quarantine)")
+        tables = fetch_one(
+            con, "select count(*) from duckdb_tables() where database_name = current_database()"
+        )[0]
+        lines.append(f"  {tables} tables; start with marts.mart_school_scorecard")
+        return "\n".join(lines)
+    finally:
+        con.close()
+
+
+def demo(settings: Settings, instance: dg.DagsterInstance, *, regenerate: bool) -> bool:
+    from ingestion.samples.generate import generate
+
+    if regenerate or not any(settings.landing_dir.glob("*/*")):
+        with tempfile.TemporaryDirectory() as truth:  # the demo needs no ground truth
+            generated = generate(settings.landing_dir, Path(truth), seed=42, scale="demo")
+        print(f"demo data: {len(generated.files)} files/sheets in {settings.landing_dir}")
+    return refresh(settings, instance, everything=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="msoko", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_demo = sub.add_parser("demo", help="generate the demo data and run everything")
+    p_demo.add_argument("--regenerate", action="store_true", help="rewrite the demo files")
+    p_refresh = sub.add_parser("refresh", help="ingest new/changed files, rebuild, publish")
+    p_refresh.add_argument("--all", action="store_true", help="re-check every academic year")
+    p_back = sub.add_parser("backfill", help="re-ingest a range of academic years, then publish")
+    p_back.add_argument("--from", dest="year_from", type=int, required=True)
+    p_back.add_argument("--to", dest="year_to", type=int, required=True)
+    p_back.add_argument("--source", action="append", default=[], help="only this source")
+    sub.add_parser("status", help="print what the reporting file holds")
+    args = parser.parse_args(argv)
+
+    settings = Settings.from_env()
+    os.environ.update(settings.export_env())
+    started = time.monotonic()
+    if args.command == "status":
+        print(headline(settings))
+        return 0
+    instance = dagster_instance()
+    if args.command == "demo":
+        ok = demo(settings, instance, regenerate=args.regenerate)
+    elif args.command == "refresh":
+        ok = refresh(settings, instance, everything=args.all)
+    else:
+        years = list(range(args.year_from, args.year_to + 1))
+        ok = run_ingest(instance, years, args.source)
+        ok = run_warehouse(instance) and ok
+    print(f"done in {time.monotonic() - started:.0f} s" + ("" if ok else " — WITH FAILURES"))
+    if settings.reporting_path.exists():
+        print(headline(settings))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

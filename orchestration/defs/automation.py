@@ -1,0 +1,128 @@
+"""Jobs, the nightly schedule and the sensors.
+
+- ``ingest_job``: the raw assets, partitioned by academic year (a backfill of a range of years
+  is one run);
+- ``warehouse_job``: landing scan → dbt build (models, seeds, tests) → reporting file;
+- ``landing_files_sensor``: notices new, changed or removed files (by content hash) and asks
+  for ``ingest_job`` runs of just the academic years they affect;
+- ``warehouse_after_ingest``: when an ingest run succeeds, runs ``warehouse_job``;
+- ``nightly_refresh``: every night, ingests whatever the sensor has not (or everything when the
+  published file is stale), and the chain above publishes.
+"""
+
+import dagster as dg
+
+from ingestion.config import Settings
+from ingestion.landing import academic_years, scan_landing
+from orchestration.defs.ingestion import RAW_GROUP, raw_asset_key
+from orchestration.defs.partitions import ACADEMIC_YEAR_PARTITIONS, academic_year_partitions
+from orchestration.defs.publish import REPORTING_FILE
+from orchestration.defs.transform import LANDING_SCAN, warehouse_models
+from orchestration.planning import plan_ingestion, publication_is_current
+
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+NIGHTLY_CRON = "0 3 * * *"
+TIMEZONE = "Asia/Vladivostok"  # the demo region (27, Хабаровский край); set per deployment
+
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.groups(RAW_GROUP),
+    partitions_def=academic_year_partitions,
+    description="Read the landing files of the selected academic years into the lake, with the "
+    "arrival checks. Backfill a range of years from the UI or `msoko backfill --from --to`.",
+)
+
+warehouse_job = dg.define_asset_job(
+    "warehouse_job",
+    selection=dg.AssetSelection.assets(LANDING_SCAN, REPORTING_FILE)
+    | dg.AssetSelection.assets(warehouse_models),
+    description="Scan the landing folder, build and test the warehouse with dbt, publish the "
+    "reporting file if every blocking check passed.",
+)
+
+
+def range_tags(years: list[int]) -> dict[str, str]:
+    return {RANGE_START: str(min(years)), RANGE_END: str(max(years))}
+
+
+def _known_years(instance: dg.DagsterInstance) -> set[str]:
+    return set(instance.get_dynamic_partitions(ACADEMIC_YEAR_PARTITIONS))
+
+
+@dg.sensor(
+    name="landing_files_sensor",
+    jobs=[ingest_job],
+    minimum_interval_seconds=60,
+    description="New, changed or removed landing files (by SHA-256) → ingest runs for exactly "
+    "the academic years and sources they affect. Unreadable or unplaced files are reported.",
+)
+def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    settings = Settings.from_env()
+    entries = scan_landing(settings)
+    plan = plan_ingestion(settings, entries)
+    for e in plan.not_placed:
+        context.log.warning(f"landing file not loaded: {e.source_file}: {e.error}")
+    if context.cursor == plan.landing_digest and not plan.pending:
+        return dg.SkipReason("landing folder unchanged")
+    new_years = [
+        str(y) for y in academic_years(entries) if str(y) not in _known_years(context.instance)
+    ]
+    requests = [
+        dg.RunRequest(
+            run_key=f"{year}:{plan.landing_digest[:16]}",
+            partition_key=str(year),
+            asset_selection=[raw_asset_key(s) for s in sources],
+            tags={"msoko/trigger": "landing_files_sensor"},
+        )
+        for year, sources in sorted(plan.pending.items())
+    ]
+    return dg.SensorResult(
+        run_requests=requests,
+        cursor=plan.landing_digest,
+        dynamic_partitions_requests=(
+            [academic_year_partitions.build_add_request(new_years)] if new_years else []
+        ),
+    )
+
+
+@dg.run_status_sensor(
+    name="warehouse_after_ingest",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[ingest_job],
+    request_job=warehouse_job,
+    description="An ingest run succeeded → rebuild the warehouse and publish.",
+)
+def warehouse_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+    return dg.RunRequest(
+        run_key=f"after-{context.dagster_run.run_id}",
+        tags={"msoko/after_ingest_run": context.dagster_run.run_id},
+    )
+
+
+@dg.schedule(
+    name="nightly_refresh",
+    cron_schedule=NIGHTLY_CRON,
+    execution_timezone=TIMEZONE,
+    job=ingest_job,
+    description="Every night: ingest the academic years whose files changed (all years when "
+    "the published file is stale), then `warehouse_after_ingest` rebuilds and publishes. "
+    "Skips when nothing changed and the published file is current.",
+)
+def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    settings = Settings.from_env()
+    entries = scan_landing(settings)
+    years = academic_years(entries)
+    new = [str(y) for y in years if str(y) not in _known_years(context.instance)]
+    if new:
+        context.instance.add_dynamic_partitions(ACADEMIC_YEAR_PARTITIONS, new)
+    plan = plan_ingestion(settings, entries)
+    if not plan.pending and publication_is_current(settings):
+        return dg.SkipReason("no new or changed files; the reporting file is current")
+    wanted = plan.years or years
+    if not wanted:
+        return dg.SkipReason("the landing folder holds no file with an academic year")
+    return dg.RunRequest(
+        run_key=None,
+        tags={**range_tags(wanted), "msoko/trigger": "nightly_refresh"},
+    )

@@ -1,0 +1,80 @@
+"""What needs to run: which source × academic year partitions have new, changed or removed files.
+
+Used by the file sensor, the nightly schedule and the CLI alike. A partition needs ingesting
+when the set of file versions in the landing folder differs from the set its manifest has
+decided on (committed, rejected or unreadable) — so a re-scan of an unchanged folder plans
+nothing, and a corrected or removed file plans exactly its partition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingestion.config import Settings
+from ingestion.lake import Lake
+from ingestion.landing import LandingEntry
+from orchestration.publish import PUBLICATION_TABLE, lake_fingerprint
+
+
+@dataclass(frozen=True)
+class Plan:
+    pending: dict[int, list[str]]  # academic year -> sources whose files changed
+    not_placed: list[LandingEntry]  # files reported, not loaded
+    landing_digest: str
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.pending)
+
+
+def plan_ingestion(settings: Settings, entries: list[LandingEntry]) -> Plan:
+    lake = Lake(settings.lake_dir)
+    in_landing: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for e in entries:
+        if e.error is None and e.academic_year is not None and e.file_sha256:
+            in_landing[(e.source_name, e.academic_year)].add(e.file_sha256)
+    decided: dict[tuple[str, int], set[str]] = {}
+    folder = settings.lake_dir / "_manifest"
+    for path in sorted(folder.glob("*/academic_year=*.parquet")) if folder.exists() else []:
+        source, year = path.parent.name, int(path.stem.split("=")[1])
+        decided[(source, year)] = {
+            r["file_sha256"] for r in lake.read_manifest(source, year).to_pylist()
+        }
+    pending: dict[int, list[str]] = defaultdict(list)
+    for key in sorted(set(in_landing) | set(decided)):
+        if in_landing.get(key, set()) != decided.get(key, set()):
+            pending[key[1]].append(key[0])
+    digest = hashlib.sha256(
+        "\n".join(
+            sorted(f"{e.source_file}|{e.file_sha256}|{e.academic_year}|{e.error}" for e in entries)
+        ).encode()
+    ).hexdigest()
+    return Plan(dict(pending), [e for e in entries if e.error], digest)
+
+
+def published_fingerprint(reporting_path: Path) -> str | None:
+    """The lake fingerprint recorded by the latest publication, or None."""
+    if not reporting_path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(reporting_path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute(
+            f"select lake_fingerprint from {PUBLICATION_TABLE} order by version desc limit 1"
+        ).fetchone()
+        return row[0] if row else None
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def publication_is_current(settings: Settings) -> bool:
+    return published_fingerprint(settings.reporting_path) == lake_fingerprint(settings)

@@ -1,0 +1,323 @@
+"""Write-audit-publish of the reporting file analysts and BI tools open.
+
+The warehouse (``warehouse.duckdb``) is internal: it holds pupil-level rows. What reporting
+reads is a second file, built like this:
+
+1. **gate** — nothing is published while a landing file is unreadable or unplaced, or a file
+   version was rejected by a blocking arrival check (``gate_failures``); dbt's own tests have
+   already stopped the run if they failed;
+2. **build** — a new DuckDB file next to the published one (a temporary name), holding copies
+   of the dbt models and seeds whose ``meta.publish`` is true (never pupil-level rows), small
+   groups suppressed, comments kept, and a ``publication`` table that records the version,
+   time, source file checksums and check results;
+3. **verify** — no column that could identify a pupil; every table non-empty where required;
+4. **swap** — the file is closed, flushed and ``os.replace``d onto the published path. Readers
+   holding the old file keep reading it; new connections see the new one. A failure before the
+   swap leaves the published file byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ingestion.config import Settings
+from ingestion.engine import fetch_one
+from ingestion.lake import Lake
+
+# Columns that would let a reader single out a pupil; the publisher refuses a file holding one.
+PUPIL_COLUMNS = frozenset(
+    {
+        "person_key",
+        "participant_key",
+        "exam_result_id",
+        "surname",
+        "first_name",
+        "patronymic",
+        "full_name",
+        "document_number",
+        "document_series",
+        "birth_date",
+        "snils",
+    }
+)
+PUBLICATION_TABLE = "publication"
+
+
+@dataclass(frozen=True)
+class PublishedRelation:
+    """A warehouse relation copied into the reporting file."""
+
+    schema: str
+    name: str
+    description: str = ""
+    # groups smaller than the minimum have these measures blanked: {count column: [measures]}
+    suppress: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class PublicationResult:
+    path: Path
+    version: int
+    tables: dict[str, int]
+    suppressed_cells: int
+    source_files: int
+
+
+class PublishBlockedError(RuntimeError):
+    """A gate failed: the previous reporting file stays in place."""
+
+
+def published_relations(manifest: dict[str, Any]) -> list[PublishedRelation]:
+    """Models and seeds of the dbt manifest whose ``meta.publish`` is true."""
+    out = []
+    for node in manifest["nodes"].values():
+        if node["resource_type"] not in {"model", "seed"}:
+            continue
+        meta = node.get("config", {}).get("meta", {}) or node.get("meta", {})
+        if not meta.get("publish"):
+            continue
+        suppress = meta.get("suppress_small_groups") or {}
+        out.append(
+            PublishedRelation(
+                schema=node["schema"],
+                name=node.get("alias") or node["name"],
+                description=node.get("description", ""),
+                suppress={k: list(v) for k, v in suppress.items()},
+            )
+        )
+    return sorted(out, key=lambda r: (r.schema, r.name))
+
+
+def gate_failures(settings: Settings) -> list[str]:
+    """Reasons not to publish, read from the lake's bookkeeping (empty list: go ahead)."""
+    lake = Lake(settings.lake_dir)
+    reasons = []
+    for row in lake.read_landing_index().to_pylist():
+        if row["error"]:
+            reasons.append(f"landing file {row['source_file']} not loaded: {row['error']}")
+    folder = settings.lake_dir / "_manifest"
+    for path in sorted(folder.glob("*/academic_year=*.parquet")) if folder.exists() else []:
+        source, year = path.parent.name, path.stem.split("=")[1]
+        for row in lake.read_manifest(source, int(year)).to_pylist():
+            if row["status"] == "rejected":
+                reasons.append(
+                    f"{row['source_file']} ({source} {year}) rejected by a blocking check: "
+                    f"{row['status_reason']}"
+                )
+            elif row["status"] == "unreadable":
+                reasons.append(
+                    f"{row['source_file']} ({source} {year}) unreadable: {row['status_reason']}"
+                )
+    return reasons
+
+
+def lake_fingerprint(settings: Settings) -> str:
+    """A digest of the committed state: which file versions each partition holds."""
+    lake = Lake(settings.lake_dir)
+    digest = hashlib.sha256()
+    folder = settings.lake_dir / "_manifest"
+    for path in sorted(folder.glob("*/academic_year=*.parquet")) if folder.exists() else []:
+        source, year = path.parent.name, path.stem.split("=")[1]
+        rows = lake.read_manifest(source, int(year)).to_pylist()
+        for row in sorted(rows, key=lambda r: r["file_sha256"]):
+            digest.update(f"{source}|{year}|{row['file_sha256']}|{row['status']}\n".encode())
+    return digest.hexdigest()
+
+
+def source_files(settings: Settings) -> list[dict[str, Any]]:
+    return [
+        {
+            "source_file": r["source_file"],
+            "file_sha256": r["file_sha256"],
+            "source_name": r["source_name"],
+            "academic_year": r["academic_year"],
+        }
+        for r in Lake(settings.lake_dir).read_landing_index().to_pylist()
+    ]
+
+
+def previous_publications(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_name = ?",
+            [PUBLICATION_TABLE],
+        ).fetchone()
+        if not exists or not exists[0]:
+            return []
+        cursor = con.execute(f"select * from {PUBLICATION_TABLE} order by version")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def publish(
+    settings: Settings,
+    relations: Sequence[PublishedRelation],
+    *,
+    run_id: str | None = None,
+    checks: Sequence[dict[str, Any]] = (),
+    min_group_size: int = 5,
+) -> PublicationResult:
+    reasons = gate_failures(settings)
+    if reasons:
+        raise PublishBlockedError(
+            f"not published: {len(reasons)} blocking problem(s); the previous reporting file "
+            f"stays in place.\n- " + "\n- ".join(reasons)
+        )
+    target = settings.reporting_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    history = previous_publications(target)
+    version = (max(r["version"] for r in history) + 1) if history else 1
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute(f"attach '{_q(settings.warehouse_path)}' as wh (read_only)")
+        tables, suppressed = {}, 0
+        for rel in relations:
+            tables[f"{rel.schema}.{rel.name}"], n = _copy(con, rel, min_group_size)
+            suppressed += n
+        _refuse_pupil_columns(con)
+        files = source_files(settings)
+        published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        _write_publication(
+            con,
+            history,
+            {
+                "version": version,
+                "published_at": published_at,
+                "run_id": run_id,
+                "lake_fingerprint": lake_fingerprint(settings),
+                "min_group_size": min_group_size,
+                "tables": json.dumps(tables, ensure_ascii=False),
+                "source_files": json.dumps(files, ensure_ascii=False),
+                "check_results": json.dumps(list(checks), ensure_ascii=False, default=str),
+            },
+        )
+        con.execute("detach wh")
+        con.execute("checkpoint")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
+    return PublicationResult(target, version, tables, suppressed, len(files))
+
+
+def _copy(con: duckdb.DuckDBPyConnection, rel: PublishedRelation, min_size: int) -> tuple[int, int]:
+    con.execute(f"create schema if not exists {rel.schema}")
+    columns = [
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where database_name = 'wh' "
+            "and schema_name = ? and table_name = ? order by column_index",
+            [rel.schema, rel.name],
+        ).fetchall()
+    ]
+    if not columns:
+        raise PublishBlockedError(f"{rel.schema}.{rel.name} is missing from the warehouse")
+    replaced = {}
+    small = []
+    for count_column, measures in rel.suppress.items():
+        small.append(f"coalesce({count_column}, 0) < {int(min_size)}")
+        for m in measures:
+            replaced[m] = (
+                f"case when coalesce({count_column}, 0) < {int(min_size)} then null else {m} end"
+            )
+    select = ", ".join(f"{replaced.get(c, c)} as {c}" for c in columns)
+    if rel.suppress:
+        # a group of 0 shows nothing to hide; flag only rows where something was blanked
+        flags = " or ".join(
+            f"coalesce({c}, 0) between 1 and {int(min_size) - 1}" for c in rel.suppress
+        )
+        select += f", ({flags}) as is_small_group_suppressed"
+    con.execute(
+        f"create table {rel.schema}.{rel.name} as select {select} from wh.{rel.schema}.{rel.name}"
+    )
+    rows = fetch_one(con, f"select count(*) from {rel.schema}.{rel.name}")[0]
+    suppressed = 0
+    if rel.suppress:
+        suppressed = fetch_one(
+            con, f"select count(*) from {rel.schema}.{rel.name} where is_small_group_suppressed"
+        )[0]
+    _copy_comments(con, rel)
+    return rows, suppressed
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, rel: PublishedRelation) -> None:
+    table_comment = con.execute(
+        "select comment from duckdb_tables() where database_name = 'wh' and schema_name = ? "
+        "and table_name = ?",
+        [rel.schema, rel.name],
+    ).fetchone()
+    comment = (table_comment[0] if table_comment else None) or rel.description
+    if comment:
+        con.execute(f"comment on table {rel.schema}.{rel.name} is '{_q(comment)}'")
+    for name, text in con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = 'wh' "
+        "and schema_name = ? and table_name = ? and comment is not null",
+        [rel.schema, rel.name],
+    ).fetchall():
+        con.execute(f"comment on column {rel.schema}.{rel.name}.{name} is '{_q(text)}'")
+
+
+def _refuse_pupil_columns(con: duckdb.DuckDBPyConnection) -> None:
+    found = con.execute(
+        "select schema_name || '.' || table_name || '.' || column_name from duckdb_columns() "
+        "where database_name = current_database() and lower(column_name) in "
+        f"({', '.join(repr(c) for c in sorted(PUPIL_COLUMNS))})"
+    ).fetchall()
+    if found:
+        raise PublishBlockedError(
+            "pupil-level columns must not reach the reporting file: "
+            + ", ".join(r[0] for r in found)
+        )
+
+
+def _write_publication(con, history: list[dict[str, Any]], row: dict[str, Any]) -> None:
+    con.execute(
+        f"create table {PUBLICATION_TABLE} (version integer primary key, published_at timestamp, "
+        "run_id varchar, lake_fingerprint varchar, min_group_size integer, tables varchar, "
+        "source_files varchar, check_results varchar)"
+    )
+    con.execute(
+        f"comment on table {PUBLICATION_TABLE} is 'One row per publication of this file: version, "
+        "time (UTC), the Dagster run, the lake state, the source files (name, SHA-256) and the "
+        "check results behind it. The highest version is the one you are reading.'"
+    )
+    columns = list(row)
+    for r in [*history, row]:
+        con.execute(
+            f"insert into {PUBLICATION_TABLE} ({', '.join(columns)}) values "
+            f"({', '.join('?' for _ in columns)})",
+            [r.get(c) for c in columns],
+        )
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _q(value: Any) -> str:
+    return str(value).replace("'", "''")

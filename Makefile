@@ -47,7 +47,7 @@ bench: $(STAMP)
 	MSOKO_DEMO=1 $(PY) -m bench.run --scale region
 
 clean:
-	rm -rf data dagster_home build dbt_project/target dbt_project/logs
+	rm -rf data landing dagster_home build dbt_project/target dbt_project/logs
 
 # Re-pin after changing pyproject.toml dependencies.
 constraints:

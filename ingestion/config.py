@@ -40,7 +40,8 @@ class Settings:
         data_dir = _path("MSOKO_DATA_DIR", PROJECT_ROOT / "data")
         return cls(
             data_dir=data_dir,
-            landing_dir=_path("MSOKO_LANDING_DIR", data_dir / "landing"),
+            # inputs carry personal data: they live beside data/, never inside it
+            landing_dir=_path("MSOKO_LANDING_DIR", data_dir.parent / "landing"),
             lake_dir=_path("MSOKO_LAKE_DIR", data_dir / "lake"),
             warehouse_path=_path("MSOKO_WAREHOUSE_PATH", data_dir / "warehouse.duckdb"),
             reporting_path=_path("MSOKO_REPORTING_PATH", data_dir / "reporting.duckdb"),

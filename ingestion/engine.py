@@ -184,6 +184,8 @@ class Reader:
             except LayoutError as exc:
                 out.append((grid, str(exc), None))
         if not any(isinstance(layout, Layout) for _, layout, _ in out):
+            for grid, _, _ in out:
+                _drop_grid(con, grid)
             reasons = "; ".join(f"sheet '{g.sheet}': {r}" if g.sheet else str(r) for g, r, _ in out)
             raise UnreadableFileError(file.relative_path, f"not a {self.title} file: {reasons}")
         return out
@@ -257,7 +259,12 @@ def read_batch(
         try:
             located = reader._located_grids(con, file, scratch_dir)
             contexts = [ctx for _, _, ctx in located]
-            _single_context(file, contexts)
+            try:
+                _single_context(file, contexts)
+            except UnreadableFileError:
+                for grid, _, _ in located:
+                    _drop_grid(con, grid)
+                raise
         except UnreadableFileError as exc:
             summaries.append(
                 _summary(reader, file, None, batch_id, None, "unreadable", exc.reason, read_at)
@@ -367,6 +374,8 @@ def _drop_grid(con: duckdb.DuckDBPyConnection, grid: Grid) -> None:
         con.unregister(grid.view)
     except Exception:
         con.execute(f"drop view if exists {grid.view}")
+    if grid.scratch_file is not None:
+        grid.scratch_file.unlink(missing_ok=True)
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple[Any, ...]:

@@ -50,6 +50,8 @@ class Grid:
     row_count: int  # physical rows read, blank rows included
     is_csv: bool
     _head: list[list[str | None]] = field(default_factory=list, repr=False)
+    # a re-encoded copy of a CSV (it holds the file's text, names included): deleted on drop
+    scratch_file: Path | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -185,7 +187,16 @@ def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | No
             f"select * exclude (ordinality), ordinality as _row from ({scan})"
         )
     head = _csv_head(data, delimiter, width)
-    return Grid(path, None, view, list(range(width)), total_lines, True, head)
+    return Grid(
+        path,
+        None,
+        view,
+        list(range(width)),
+        total_lines,
+        True,
+        head,
+        scratch_file=source if source != path else None,
+    )
 
 
 def _csv_head(data: bytes, delimiter: str, width: int) -> list[list[str | None]]:

@@ -1,6 +1,6 @@
 """Generate the demo landing folder: files shaped the way authorities receive them.
 
-    python -m ingestion.samples.generate --out data/landing --truth build/demo_truth --seed 42
+    python -m ingestion.samples.generate --out landing --truth build/demo_truth --seed 42
 
 Writes, per academic year: a school registry (xlsx), the ФИС ОКО ВПР per-school report (xlsx,
 layout drifting between years), РЦОИ ЕГЭ and ОГЭ "ведомости" per exam (CSV in Windows-1251 and
@@ -541,6 +541,13 @@ def _ege(
                     "exam_date": date.replace(".", "-"),
                     "school_code": s.school_code,
                     "pupil_uid": p["uid"],
+                    # the personal data the file carries, so that tests can prove it never
+                    # reaches the warehouse (the ground truth lives outside data/)
+                    "surname": p["surname"],
+                    "first_name": p["name"],
+                    "patronymic": p["patronymic"],
+                    "document_series": p["series"],
+                    "document_number": p["number"],
                     "test_score": None if code == "22" else int(result),
                     "mark": int(result) if code == "22" else None,
                     "primary_score": primary,
@@ -651,6 +658,13 @@ def _oge(
                     "exam_date": date.replace(".", "-"),
                     "school_code": s.school_code,
                     "pupil_uid": p["uid"],
+                    # the personal data the file carries, so that tests can prove it never
+                    # reaches the warehouse (the ground truth lives outside data/)
+                    "surname": p["surname"],
+                    "first_name": p["name"],
+                    "patronymic": p["patronymic"],
+                    "document_series": p["series"],
+                    "document_number": p["number"],
                     "test_score": None,
                     "mark": int(mk),
                     "primary_score": int(pr),
@@ -686,7 +700,7 @@ def _oge(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("data/landing"))
+    parser.add_argument("--out", type=Path, default=Path("landing"))
     parser.add_argument("--truth", type=Path, default=Path("build/demo_truth"))
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", choices=sorted(SCALES), default="demo")

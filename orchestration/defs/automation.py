@@ -65,9 +65,12 @@ def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
         context.log.warning(f"landing file not loaded: {e.source_file}: {e.error}")
     if context.cursor == plan.landing_digest and not plan.pending:
         return dg.SkipReason("landing folder unchanged")
+    # added before the run requests that use them are validated
     new_years = [
         str(y) for y in academic_years(entries) if str(y) not in _known_years(context.instance)
     ]
+    if new_years:
+        context.instance.add_dynamic_partitions(ACADEMIC_YEAR_PARTITIONS, new_years)
     requests = [
         dg.RunRequest(
             run_key=f"{year}:{plan.landing_digest[:16]}",
@@ -77,13 +80,7 @@ def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
         )
         for year, sources in sorted(plan.pending.items())
     ]
-    return dg.SensorResult(
-        run_requests=requests,
-        cursor=plan.landing_digest,
-        dynamic_partitions_requests=(
-            [academic_year_partitions.build_add_request(new_years)] if new_years else []
-        ),
-    )
+    return dg.SensorResult(run_requests=requests, cursor=plan.landing_digest)
 
 
 @dg.run_status_sensor(

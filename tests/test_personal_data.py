@@ -8,6 +8,7 @@ instance (its SQLite storage and logs) and in dbt's target/ folder — quarantin
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def personal_terms(pipeline: PipelineRun) -> set[str]:
 
 def _tokens(text: str) -> set[str]:
     words = [t.lower() for t in TOKEN.findall(text)]
-    return set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    return set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
 
 
 def _text_of_duckdb(path: Path, parquet: bool) -> str:

@@ -34,10 +34,16 @@ from ingestion.sheets import Grid, UnreadableFileError, open_grids
 
 # Rows that summarise other rows rather than being data. Sources add their own.
 COMMON_SKIP_LABELS: tuple[tuple[str, str], ...] = (
-    (r"^(итого|всего|итог)\b", "total"),
-    (r"^по (району|муниципалитет|округу|городу|региону|области|краю|республике|мо)\b", "total"),
+    # RE2's \b knows only ASCII word characters: end of word is spelled ([^\p{L}]|$)
+    (r"^(итого|всего|итог)([^\p{L}]|$)", "total"),
+    (
+        r"^по (району|муниципалитет\p{L}*|округу|городу|региону|области|краю|республике|мо)"
+        r"([^\p{L}]|$)",
+        "total",
+    ),
     (r"^(вся выборка|российская федерация|рф)$", "total"),
-    (r"^средн", "footer"),
+    # "Средние", "Среднее", "Средний балл", "Средняя оценка" — not "Средняя школа № 3"
+    (r"^(средн(ие|ее|ий)|средняя (оценка|отметка))([^\p{L}]|$)", "footer"),
     (r"^минимальн", "footer"),
     (r"^максимальн", "footer"),
     (r"^(примечание|исполнитель|руководитель|подпись|м\.п\.|директор)", "footer"),
@@ -611,7 +617,7 @@ def _quarantine_sql(reader: Reader, typed: str, batch_id: str) -> str:
     personal = [f"f_{f.name}" for f in reader.fields if f.personal]
     value = "e.cell_value"
     if reader.pupil_level or personal:
-        value = redact_sql("e.cell_value", personal)
+        value = redact_sql("e.cell_value", personal, hide_digit_runs=reader.pupil_level)
     return f"""
         select {_lit(reader.name)}::varchar as source_name, source_file, source_sheet,
                source_row::integer as source_row,

@@ -17,7 +17,9 @@ the year: ЕГЭ files carry a document number, olympiad protocols do not. So:
 Collision rule: two pupils of the same school with the same full name in the same academic year
 get the same ``participant_key``. Within one exam sitting that shows up as a duplicate
 (participant_key, sitting), which fails the blocking uniqueness check naming the file and rows;
-the remedy is to disambiguate one name in the source file (e.g. add "(2)"). Namesakes in
+the remedy is a person's decision recorded in the source file (e.g. the pupil's second given
+name or a "-2" suffix: letters and hyphens survive normalisation, digits do not, so "(2)"
+alone does not separate them). Namesakes in
 different schools get different participant keys. Keys differ between years by design (a pupil
 cannot be followed across years by key alone).
 
@@ -110,18 +112,28 @@ def person_key(secret: bytes, year: int | str, region: str, full_name: str) -> s
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:KEY_HEX_CHARS]
 
 
-def redact_sql(value_expr: str, personal_exprs: list[str]) -> str:
+def redact_sql(value_expr: str, personal_exprs: list[str], *, hide_digit_runs: bool = True) -> str:
     """SQL that hides a quarantined value when it could be personal data.
 
     A bad cell of a pupil-level file is usually a damaged number ("ЗД7"), which is kept as is so
     that people can find and fix it. But a shifted row can put a surname into a score column:
     a value equal to one of the row's personal cells, or a word of four or more letters, is
-    replaced by its shape ("<hidden: 6 letters>").
+    replaced by its shape ("<hidden: 6 characters of text>"). Cells are compared trimmed and
+    case-folded. A run of four or more digits (a document series or number shifted into a
+    score column; no score or mark has four digits) is hidden the same way.
     """
-    equal_to_personal = " or ".join(f"{value_expr} = {p}" for p in personal_exprs) or "false"
+    equal_to_personal = (
+        " or ".join(
+            f"lower(trim({value_expr})) = lower(trim(cast({p} as varchar)))" for p in personal_exprs
+        )
+        or "false"
+    )
     return (
         f"case when {value_expr} is not null and (({equal_to_personal}) or "
-        f"regexp_full_match({value_expr}, '[\\p{{L}}\\s.\\-]{{4,}}')) "
+        f"regexp_full_match({value_expr}, '[\\p{{L}}\\s.\\-]{{4,}}') or "
+        # pupil-level files: no score or mark has four digits; a document number does
+        + (f"regexp_matches({value_expr}, '\\d{{4,}}')" if hide_digit_runs else "false")
+        + ") "
         f"then '<hidden: ' || length({value_expr}) || ' characters of text>' "
         f"else {value_expr} end"
     )

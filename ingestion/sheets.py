@@ -166,7 +166,7 @@ def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | No
     view = _new_view_name()
     scan = (
         f"select * from read_csv('{_sql_str(source)}', columns={{{columns}}}, header=false, "
-        f"delim='{_sql_str(delimiter)}', quote='\"', escape='\"', null_padding=true, "
+        f"delim='{_sql_str(delimiter)}', quote='\"', escape='\"', null_padding=true, parallel=false, "
         f"auto_detect=false, strict_mode=false) with ordinality as t"
     )
     if empty_lines:

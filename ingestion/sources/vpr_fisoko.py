@@ -19,7 +19,7 @@ from ingestion.layout import Field, FieldKind, Layout, LayoutError, keys
 from ingestion.normalize import find_academic_year
 from ingestion.sheets import Grid
 
-_CAMPAIGN = re.compile(r"ВПР\D{0,3}(?P<year>20\d\d)(?P<rest>.*)", re.I)
+_CAMPAIGN = re.compile(r"ВПР\D{0,12}?(?P<year>20\d\d)(?P<rest>.*)", re.I)
 
 
 def _marks(prefix_texts: tuple[str, ...], kind: FieldKind, suffix: str) -> tuple[Field, ...]:

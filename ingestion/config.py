@@ -30,6 +30,7 @@ class Settings:
     warehouse_path: Path
     reporting_path: Path
     reports_dir: Path
+    waivers_path: Path
     default_region: str
     duckdb_memory_limit: str
     duckdb_threads: int
@@ -46,6 +47,10 @@ class Settings:
             warehouse_path=_path("MSOKO_WAREHOUSE_PATH", data_dir / "warehouse.duckdb"),
             reporting_path=_path("MSOKO_REPORTING_PATH", data_dir / "reporting.duckdb"),
             reports_dir=_path("MSOKO_REPORTS_DIR", data_dir / "reports"),
+            # schools knowingly published without (config/README.md)
+            waivers_path=_path(
+                "MSOKO_WAIVERS_PATH", PROJECT_ROOT / "config" / "completeness_waivers.csv"
+            ),
             # A РЦОИ "Код ОО" is unique only within its region: files that do not say their
             # region (no region=NN folder) are read as belonging to this one.
             default_region=os.environ.get("MSOKO_DEFAULT_REGION", "27"),
@@ -65,6 +70,7 @@ class Settings:
             "MSOKO_WAREHOUSE_PATH": str(self.warehouse_path),
             "MSOKO_REPORTING_PATH": str(self.reporting_path),
             "MSOKO_REPORTS_DIR": str(self.reports_dir),
+            "MSOKO_WAIVERS_PATH": str(self.waivers_path),
             "MSOKO_DEFAULT_REGION": self.default_region,
             "MSOKO_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "MSOKO_DUCKDB_THREADS": str(self.duckdb_threads),

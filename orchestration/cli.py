@@ -25,13 +25,10 @@ from ingestion.config import PROJECT_ROOT, Settings
 from ingestion.engine import fetch_one
 
 DAGSTER_YAML = """\
-# Written by `msoko` when missing. The warehouse pool admits one step at a time: DuckDB allows
-# one writer per file (dbt build and the publish step are in the pool; ingestion writes Parquet).
+# Written by `msoko` when missing. One writer for the warehouse file is ensured by a file lock
+# (orchestration/locking.py), which survives killed runs; ingestion writes only Parquet.
 telemetry:
   enabled: false
-concurrency:
-  pools:
-    default_limit: 1
 run_retries:
   enabled: true
   max_retries: 1
@@ -126,12 +123,16 @@ def headline(settings: Settings) -> str:
         def q(sql: str) -> Any:
             return con.execute(sql)
 
-        version, published_at = fetch_one(
-            con, "select version, published_at from publication order by version desc limit 1"
+        version, published_at, provisional = fetch_one(
+            con,
+            "select version, published_at, provisional_years from publication "
+            "order by version desc limit 1",
         )
         lines = [
             f"Reporting file: {settings.reporting_path}",
-            f"  publication version {version}, {published_at:%Y-%m-%d %H:%M} UTC",
+            f"  publication version {version}, {published_at:%Y-%m-%d %H:%M} UTC"
+            + (f"; PROVISIONAL academic years: {provisional}" if provisional else ""),
+            f"  quality report: {settings.reports_dir / 'quality_report.html'}",
             "  open it read-only:  duckdb -readonly " + str(settings.reporting_path),
             "",
         ]

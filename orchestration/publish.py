@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import duckdb
 from ingestion.config import Settings
 from ingestion.engine import fetch_one
 from ingestion.lake import Lake
+from orchestration.quality_report import read_quality_facts, write_quality_report
 
 # Columns that would let a reader single out a pupil; the publisher refuses a file holding one.
 PUPIL_COLUMNS = frozenset(
@@ -51,6 +53,12 @@ PUPIL_COLUMNS = frozenset(
     }
 )
 PUBLICATION_TABLE = "publication"
+# The reporting file is written in this DuckDB storage format, which every DuckDB since 1.0
+# reads — the drivers bundled by DBeaver, Metabase and Superset's duckdb-engine included.
+REPORTING_STORAGE_VERSION = "v1.0.0"
+# Crash testing: MSOKO_FAULT_INJECTION=publish:mid_build|publish:before_swap kills the process
+# (SIGKILL) at that point, as a power cut or an OOM kill would.
+FAULT_ENV = "MSOKO_FAULT_INJECTION"
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,8 @@ class PublicationResult:
     tables: dict[str, int]
     suppressed_cells: int
     source_files: int
+    provisional_years: list[int]
+    quality_report: Path
 
 
 class PublishBlockedError(RuntimeError):
@@ -172,24 +182,35 @@ def publish(
     checks: Sequence[dict[str, Any]] = (),
     min_group_size: int = 5,
 ) -> PublicationResult:
-    reasons = gate_failures(settings)
+    facts = read_quality_facts(settings.warehouse_path)
+    reasons = gate_failures(settings) + facts.blocking_reasons()
     if reasons:
+        report = write_quality_report(
+            settings.reports_dir, facts, published=False, reasons=reasons, version=None
+        )
         raise PublishBlockedError(
             f"not published: {len(reasons)} blocking problem(s); the previous reporting file "
-            f"stays in place.\n- " + "\n- ".join(reasons)
+            f"stays in place. Quality report: {report}\n- " + "\n- ".join(reasons)
         )
     target = settings.reporting_path
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):  # from a killed run
+        leftover.unlink(missing_ok=True)
     history = previous_publications(target)
     version = (max(r["version"] for r in history) + 1) if history else 1
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect()
     try:
         con.execute(f"attach '{_q(settings.warehouse_path)}' as wh (read_only)")
+        con.execute(
+            f"attach '{_q(tmp)}' as reporting (storage_version '{REPORTING_STORAGE_VERSION}')"
+        )
+        con.execute("use reporting")
         tables, suppressed = {}, 0
         for rel in relations:
             tables[f"{rel.schema}.{rel.name}"], n = _copy(con, rel, min_group_size)
             suppressed += n
+            _maybe_crash("publish:mid_build")
         _refuse_pupil_columns(con)
         files = source_files(settings)
         published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -205,10 +226,15 @@ def publish(
                 "tables": json.dumps(tables, ensure_ascii=False),
                 "source_files": json.dumps(files, ensure_ascii=False),
                 "check_results": json.dumps(list(checks), ensure_ascii=False, default=str),
+                "is_provisional": bool(facts.provisional_years),
+                "provisional_years": ", ".join(str(y) for y in facts.provisional_years) or None,
+                "waived_count": len(facts.waived),
             },
         )
+        con.execute("use memory")
         con.execute("detach wh")
-        con.execute("checkpoint")
+        con.execute("checkpoint reporting")
+        con.execute("detach reporting")
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)
@@ -216,9 +242,20 @@ def publish(
     con.close()
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
+    _maybe_crash("publish:before_swap")
     os.replace(tmp, target)
     _fsync_dir(target.parent)
-    return PublicationResult(target, version, tables, suppressed, len(files))
+    report = write_quality_report(
+        settings.reports_dir, facts, published=True, reasons=[], version=version
+    )
+    return PublicationResult(
+        target, version, tables, suppressed, len(files), facts.provisional_years, report
+    )
+
+
+def _maybe_crash(point: str) -> None:
+    if os.environ.get(FAULT_ENV) == point:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _copy(con: duckdb.DuckDBPyConnection, rel: PublishedRelation, min_size: int) -> tuple[int, int]:
@@ -295,12 +332,14 @@ def _write_publication(con, history: list[dict[str, Any]], row: dict[str, Any]) 
     con.execute(
         f"create table {PUBLICATION_TABLE} (version integer primary key, published_at timestamp, "
         "run_id varchar, lake_fingerprint varchar, min_group_size integer, tables varchar, "
-        "source_files varchar, check_results varchar)"
+        "source_files varchar, check_results varchar, is_provisional boolean, "
+        "provisional_years varchar, waived_count integer)"
     )
     con.execute(
         f"comment on table {PUBLICATION_TABLE} is 'One row per publication of this file: version, "
-        "time (UTC), the Dagster run, the lake state, the source files (name, SHA-256) and the "
-        "check results behind it. The highest version is the one you are reading.'"
+        "time (UTC), the Dagster run, the lake state, the source files (name, SHA-256), the "
+        "check results, whether some academic years are provisional (data not yet due) and how "
+        "many school results were waived. The highest version is the one you are reading.'"
     )
     columns = list(row)
     for r in [*history, row]:

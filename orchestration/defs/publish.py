@@ -3,7 +3,8 @@
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseSettings
-from orchestration.defs.transform import DBT_PROJECT, TRANSLATOR, WAREHOUSE_POOL, warehouse_models
+from orchestration.defs.transform import DBT_PROJECT, TRANSLATOR, warehouse_models
+from orchestration.locking import warehouse_lock
 from orchestration.publish import PublishBlockedError, publish, published_relations
 
 REPORTING_FILE = dg.AssetKey(["reporting", "reporting_file"])
@@ -30,7 +31,6 @@ def _published_keys() -> list[dg.AssetKey]:
     deps=_published_keys(),
     group_name="reporting",
     kinds={"duckdb"},
-    pool=WAREHOUSE_POOL,
     description="The published DuckDB file (default data/reporting.duckdb) analysts and BI "
     "tools open read-only: dimensions, aggregate facts, marts, reference seeds, the audit "
     "tables and a `publication` table. No pupil-level rows; small groups suppressed. Replaced "
@@ -47,13 +47,14 @@ def reporting_file(
         if record is not None and record.run_id == context.run.run_id:
             checks.append({"asset": key.to_user_string(), "materialized_in_run": True})
     try:
-        result = publish(
-            settings,
-            published_relations(_manifest()),
-            run_id=context.run.run_id,
-            checks=checks,
-            min_group_size=settings.min_group_size,
-        )
+        with warehouse_lock(settings.data_dir, context.log.info):
+            result = publish(
+                settings,
+                published_relations(_manifest()),
+                run_id=context.run.run_id,
+                checks=checks,
+                min_group_size=settings.min_group_size,
+            )
     except PublishBlockedError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
     context.log.info(
@@ -66,6 +67,8 @@ def reporting_file(
             "version": result.version,
             "source_files": result.source_files,
             "small_group_rows_suppressed": result.suppressed_cells,
+            "provisional_years": ", ".join(str(y) for y in result.provisional_years) or "none",
+            "quality_report": dg.MetadataValue.path(str(result.quality_report)),
             "tables": dg.MetadataValue.md(
                 "| table | rows |\n|---|---|\n"
                 + "\n".join(f"| {t} | {n} |" for t, n in result.tables.items())

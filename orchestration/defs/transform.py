@@ -1,8 +1,8 @@
 """The warehouse: the landing scan, then every dbt model, seed and test as Dagster assets.
 
 Only dbt writes ``warehouse.duckdb`` (DuckDB allows one writer per file). Every step that opens
-it runs in the ``duckdb_warehouse`` pool, whose limit is 1 (``dagster.yaml``), so that two runs
-can never hold the file at once even when the multiprocess executor runs steps in parallel.
+it holds the warehouse lock (``orchestration.locking``), so that two runs can never hold the
+file at once, even when the multiprocess executor runs steps in parallel processes.
 """
 
 from collections.abc import Iterator, Mapping
@@ -22,8 +22,8 @@ from ingestion.sources import READERS
 from orchestration.defs.ingestion import raw_asset_key
 from orchestration.defs.partitions import ACADEMIC_YEAR_PARTITIONS
 from orchestration.defs.resources import WarehouseSettings, dbt_project, ensure_dbt_manifest
+from orchestration.locking import warehouse_lock
 
-WAREHOUSE_POOL = "duckdb_warehouse"
 LANDING_SCAN = dg.AssetKey(["lake", "landing_index"])
 
 # Written by the raw assets beside the data (ingestion/lake.py), read by dbt's `lake` source:
@@ -108,12 +108,12 @@ DBT_PROJECT = dbt_project()
     manifest=ensure_dbt_manifest(DBT_PROJECT),
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
-    pool=WAREHOUSE_POOL,
     retry_policy=dg.RetryPolicy(max_retries=1, delay=10),
 )
 def warehouse_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseSettings
 ) -> Iterator[Any]:
     """``dbt build``: seeds, models and their tests, in dependency order."""
-    warehouse.settings()  # exports the MSOKO_* paths dbt's profile reads
-    yield from dbt.cli(["build"], context=context).stream()
+    settings = warehouse.settings()  # exports the MSOKO_* paths dbt's profile reads
+    with warehouse_lock(settings.data_dir, context.log.info):
+        yield from dbt.cli(["build"], context=context).stream()

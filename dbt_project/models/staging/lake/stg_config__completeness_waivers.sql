@@ -1,0 +1,19 @@
+with
+
+source as (
+    select * from {{ source('config', 'completeness_waivers') }}
+),
+
+typed as (
+    select
+        cast(academic_year as integer) as academic_year,
+        trim(school_id) as school_id,
+        lower(trim(procedure_code)) as procedure_code,
+        reason as waiver_reason,
+        approved_by as waiver_approved_by,
+        cast(approved_on as date) as waiver_approved_on
+    from source
+    where school_id is not null
+)
+
+select * from typed

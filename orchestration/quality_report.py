@@ -1,0 +1,211 @@
+"""The data-quality report people read: what is missing, waived, provisional, refused.
+
+Written by the publish step every time it runs — also, and above all, when publishing is
+refused — as Markdown and as a self-contained HTML page (no external styles: GX Data Docs pages
+load theirs from the internet and render bare offline). Default: data/reports/quality_report.*
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
+
+
+@dataclass
+class QualityFacts:
+    """What the warehouse says about completeness and quarantine (read-only)."""
+
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    waived: list[dict[str, Any]] = field(default_factory=list)
+    not_due: list[dict[str, Any]] = field(default_factory=list)
+    quarantine_by_file: list[dict[str, Any]] = field(default_factory=list)
+    expected: int = 0
+    arrived: int = 0
+
+    @property
+    def provisional_years(self) -> list[int]:
+        return sorted({r["academic_year"] for r in self.not_due})
+
+    def blocking_reasons(self) -> list[str]:
+        return [
+            f"missing {PROCEDURES.get(r['procedure_code'], r['procedure_code'])} "
+            f"{r['academic_year']}/{str(r['academic_year'] + 1)[2:]} results of "
+            f"{r['school_short_name']} ({r['school_id']}, {r['municipality_name']}); due "
+            f"{r['due_date']}; add it to the waiver list if it will never report"
+            for r in self.missing
+        ]
+
+
+def read_quality_facts(warehouse: Path) -> QualityFacts:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+
+        def rows(sql: str) -> list[dict[str, Any]]:
+            cursor = con.execute(sql)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+        columns = (
+            "academic_year, procedure_code, school_id, school_short_name, municipality_name, "
+            "school_type, due_date, waiver_reason, waiver_approved_by, waiver_approved_on"
+        )
+        facts = QualityFacts()
+        by_status = {
+            s: rows(
+                f"select {columns} from audit.completeness where completeness_status = '{s}' "
+                "order by academic_year, procedure_code, municipality_name, school_short_name"
+            )
+            for s in ("missing", "waived", "not_due")
+        }
+        facts.missing, facts.waived, facts.not_due = (
+            by_status["missing"],
+            by_status["waived"],
+            by_status["not_due"],
+        )
+        counts = con.execute(
+            "select count(*), count(*) filter (where completeness_status = 'arrived') "
+            "from audit.completeness"
+        ).fetchone()
+        facts.expected, facts.arrived = counts if counts else (0, 0)
+        facts.quarantine_by_file = rows(
+            "select source_file, quarantine_stage, count(*) as cells, "
+            "string_agg(distinct reason, '; ') as reasons "
+            "from audit.quarantine group by all order by source_file, quarantine_stage"
+        )
+        return facts
+    finally:
+        con.close()
+
+
+def _year(y: int) -> str:
+    return f"{y}/{str(y + 1)[2:]}"
+
+
+def _table(headers: Sequence[str], body: Sequence[Sequence[Any]]) -> tuple[str, str]:
+    md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    md += ["| " + " | ".join(str(c) for c in row) + " |" for row in body]
+    cells = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    trs = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in body
+    )
+    return "\n".join(md), f"<table><thead><tr>{cells}</tr></thead><tbody>{trs}</tbody></table>"
+
+
+def write_quality_report(
+    reports_dir: Path,
+    facts: QualityFacts,
+    *,
+    published: bool,
+    reasons: Sequence[str],
+    version: int | None,
+) -> Path:
+    """Write quality_report.md and quality_report.html; return the HTML path."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    verdict = (
+        f"Опубликовано: версия {version}"
+        if published
+        else "НЕ опубликовано: предыдущий файл не изменён"
+    )
+    sections: list[tuple[str, str, str]] = []  # title, markdown, html
+
+    def add(title: str, headers: Sequence[str], body: Sequence[Sequence[Any]], empty: str) -> None:
+        if body:
+            md, htm = _table(headers, body)
+        else:
+            md, htm = empty, f"<p>{html.escape(empty)}</p>"
+        sections.append((title, md, htm))
+
+    add(
+        "Блокирующие проблемы",
+        ["#", "Проблема"],
+        [(i + 1, r) for i, r in enumerate(reasons)],
+        "Нет.",
+    )
+    school_cols = ["Учебный год", "Процедура", "Муниципалитет", "ОО", "school_id", "Срок"]
+
+    def school_row(r: dict[str, Any]) -> list[Any]:
+        return [
+            _year(r["academic_year"]),
+            PROCEDURES.get(r["procedure_code"], r["procedure_code"]),
+            r["municipality_name"],
+            r["school_short_name"],
+            r["school_id"],
+            r["due_date"],
+        ]
+
+    add(
+        "Нет данных (срок прошёл): публикация остановлена",
+        school_cols,
+        [school_row(r) for r in facts.missing],
+        "Все ожидаемые результаты поступили или учтены.",
+    )
+    add(
+        "Исключения (список waivers): опубликовано без этих ОО",
+        [*school_cols, "Причина", "Кто решил", "Когда"],
+        [
+            [*school_row(r), r["waiver_reason"], r["waiver_approved_by"], r["waiver_approved_on"]]
+            for r in facts.waived
+        ],
+        "Нет.",
+    )
+    add(
+        "Срок ещё не наступил: год опубликован как предварительный",
+        school_cols,
+        [school_row(r) for r in facts.not_due],
+        "Нет.",
+    )
+    add(
+        "Карантин: ячейки и строки, которые не загружены",
+        ["Файл", "Этап", "Ячеек", "Причины"],
+        [
+            [q["source_file"], q["quarantine_stage"], q["cells"], q["reasons"]]
+            for q in facts.quarantine_by_file
+        ],
+        "Пусто.",
+    )
+    summary = (
+        f"Ожидалось результатов (ОО × процедура × год): {facts.expected}; поступило: "
+        f"{facts.arrived}; нет данных: {len(facts.missing)}; исключено: {len(facts.waived)}; "
+        f"срок не наступил: {len(facts.not_due)}"
+        + (
+            f" (предварительные годы: {', '.join(_year(y) for y in facts.provisional_years)})"
+            if facts.provisional_years
+            else ""
+        )
+        + "."
+    )
+    md = [
+        f"# Отчёт о качестве данных — {now:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"**{verdict}.**",
+        "",
+        summary,
+    ]
+    body = [f"<h1>Отчёт о качестве данных — {now:%Y-%m-%d %H:%M} UTC</h1>"]
+    body.append(f"<p class='{'ok' if published else 'bad'}'><b>{html.escape(verdict)}.</b></p>")
+    body.append(f"<p>{html.escape(summary)}</p>")
+    for title, section_md, section_html in sections:
+        md += ["", f"## {title}", "", section_md]
+        body += [f"<h2>{html.escape(title)}</h2>", section_html]
+    (reports_dir / "quality_report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    page = (
+        "<!doctype html><html lang='ru'><head><meta charset='utf-8'>"
+        "<title>Отчёт о качестве данных</title><style>"
+        "body{font-family:sans-serif;margin:2em;max-width:75em}"
+        "table{border-collapse:collapse;margin:.5em 0}"
+        "th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}"
+        "th{background:#eee}.ok{color:#075}.bad{color:#b00}"
+        "</style></head><body>" + "".join(body) + "</body></html>"
+    )
+    path = reports_dir / "quality_report.html"
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -10,17 +10,38 @@ school_years as (
 ),
 
 expected as (
-    select school_year_key, school_id, academic_year, school_short_name, municipality_name,
-        school_type, 'vpr' as procedure_code
-    from school_years where takes_vpr
+    select
+        school_year_key,
+        school_id,
+        academic_year,
+        school_short_name,
+        municipality_name,
+        school_type,
+        'vpr' as procedure_code
+    from school_years
+    where takes_vpr
     union all
-    select school_year_key, school_id, academic_year, school_short_name, municipality_name,
-        school_type, 'oge' as procedure_code
-    from school_years where takes_oge
+    select
+        school_year_key,
+        school_id,
+        academic_year,
+        school_short_name,
+        municipality_name,
+        school_type,
+        'oge' as procedure_code
+    from school_years
+    where takes_oge
     union all
-    select school_year_key, school_id, academic_year, school_short_name, municipality_name,
-        school_type, 'ege' as procedure_code
-    from school_years where takes_ege
+    select
+        school_year_key,
+        school_id,
+        academic_year,
+        school_short_name,
+        municipality_name,
+        school_type,
+        'ege' as procedure_code
+    from school_years
+    where takes_ege
 ),
 
 arrived as (

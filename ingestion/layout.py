@@ -15,7 +15,10 @@ from typing import Literal
 
 from ingestion.normalize import clean_text, header_key, unspace_letters
 
-FieldKind = Literal["text", "int", "number", "count_pct", "code"]
+# "measure": a plan/fact cell — a number (optionally after "не менее" / "не более"), a
+# qualitative statement ("Создан пакет документов"), or a missing marker; OCR-damaged numbers
+# ("ЗД7") are errors. Outputs <name> (number), <name>_text, <name>_comparator, <name>_missing.
+FieldKind = Literal["text", "int", "number", "count_pct", "code", "measure"]
 DashMeaning = Literal["no_data", "not_applicable", "zero"]
 
 

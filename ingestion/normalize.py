@@ -46,6 +46,14 @@ create or replace macro msoko_subject_key(c) as
                                      '0(\p{L})', 'О\1', 'g')), 'ё', 'е'),
         '[^\p{L}]', '', 'g');
 
+-- A target written with its direction: "не менее 85", "не более 5%", "≥ 90" (plan/fact forms).
+create or replace macro msoko_comparator(c) as
+    case when regexp_matches(lower(c), '^(не менее|не ниже|не меньше|≥|>=)\s*\d') then '>='
+         when regexp_matches(lower(c), '^(не более|не выше|не больше|до|≤|<=)\s*\d') then '<='
+    end;
+create or replace macro msoko_drop_comparator(c) as
+    regexp_replace(lower(c), '^(не менее|не ниже|не меньше|не более|не выше|не больше|до|≥|>=|≤|<=)\s*', '');
+
 -- Why a cleaned cell that is neither missing nor a number is not a number.
 create or replace macro msoko_not_a_number(c) as
     case when regexp_matches(c, '\p{L}')

@@ -29,10 +29,19 @@ class QualityFacts:
     quarantine_by_file: list[dict[str, Any]] = field(default_factory=list)
     expected: int = 0
     arrived: int = 0
+    # plan/fact indicators: one row per municipality × programme × year × missing_reason
+    indicators_missing: list[dict[str, Any]] = field(default_factory=list)
+    indicators_not_due: list[dict[str, Any]] = field(default_factory=list)
+    indicators_expected: int = 0
+    indicators_arrived: int = 0
+    indicators_no_data: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def provisional_years(self) -> list[int]:
-        return sorted({r["academic_year"] for r in self.not_due})
+        return sorted(
+            {r["academic_year"] for r in self.not_due}
+            | {r["academic_year"] for r in self.indicators_not_due}
+        )
 
     def blocking_reasons(self) -> list[str]:
         return [
@@ -41,6 +50,11 @@ class QualityFacts:
             f"{r['school_short_name']} ({r['school_id']}, {r['municipality_name']}); due "
             f"{r['due_date']}; add it to the waiver list if it will never report"
             for r in self.missing
+        ] + [
+            f"missing indicator facts of «{r['programme_code']}» {_year(r['academic_year'])} for "
+            f"{r['municipality_name']}: {r['indicator_codes']} — {r['missing_reason']}; due "
+            f"{r['due_date']}"
+            for r in self.indicators_missing
         ]
 
 
@@ -75,6 +89,26 @@ def read_quality_facts(warehouse: Path) -> QualityFacts:
             "from audit.completeness"
         ).fetchone()
         facts.expected, facts.arrived = counts if counts else (0, 0)
+        grouped = (
+            "select academic_year, programme_code, municipality_name, missing_reason, "
+            "min(due_date) as due_date, count(*) as indicators, "
+            "string_agg(indicator_code, ', ' order by indicator_code) as indicator_codes "
+            "from audit.indicator_completeness where completeness_status = '{}' "
+            "group by all order by academic_year, programme_code, municipality_name"
+        )
+        facts.indicators_missing = rows(grouped.format("missing"))
+        facts.indicators_not_due = rows(grouped.format("not_due"))
+        counts = con.execute(
+            "select count(*), count(*) filter (where completeness_status = 'arrived') "
+            "from audit.indicator_completeness"
+        ).fetchone()
+        facts.indicators_expected, facts.indicators_arrived = counts if counts else (0, 0)
+        facts.indicators_no_data = rows(
+            "select academic_year, programme_code, municipality_name, "
+            "string_agg(indicator_code, ', ' order by indicator_code) as indicator_codes "
+            "from marts.fct_indicator_value where fact_state in ('no_data', 'not_applicable') "
+            "group by all order by all"
+        )
         facts.quarantine_by_file = rows(
             "select source_file, quarantine_stage, count(*) as cells, "
             "string_agg(distinct reason, '; ') as reasons "
@@ -163,6 +197,44 @@ def write_quality_report(
         [school_row(r) for r in facts.not_due],
         "Нет.",
     )
+    indicator_cols = ["Учебный год", "Программа", "Муниципалитет", "Показатели", "Причина", "Срок"]
+
+    def indicator_row(r: dict[str, Any]) -> list[Any]:
+        return [
+            _year(r["academic_year"]),
+            r["programme_code"],
+            r["municipality_name"],
+            r["indicator_codes"],
+            r["missing_reason"],
+            r["due_date"],
+        ]
+
+    add(
+        "Показатели без факта (срок прошёл): публикация остановлена",
+        indicator_cols,
+        [indicator_row(r) for r in facts.indicators_missing],
+        "Каждый показатель плана имеет факт или явное «Нет данных».",
+    )
+    add(
+        "Показатели: срок ещё не наступил (год предварительный)",
+        indicator_cols,
+        [indicator_row(r) for r in facts.indicators_not_due],
+        "Нет.",
+    )
+    add(
+        "Показатели с отметкой «Нет данных» (учтены, не блокируют)",
+        ["Учебный год", "Программа", "Муниципалитет", "Показатели"],
+        [
+            [
+                _year(r["academic_year"]),
+                r["programme_code"],
+                r["municipality_name"],
+                r["indicator_codes"],
+            ]
+            for r in facts.indicators_no_data
+        ],
+        "Нет.",
+    )
     add(
         "Карантин: ячейки и строки, которые не загружены",
         ["Файл", "Этап", "Ячеек", "Причины"],
@@ -175,7 +247,9 @@ def write_quality_report(
     summary = (
         f"Ожидалось результатов (ОО × процедура × год): {facts.expected}; поступило: "
         f"{facts.arrived}; нет данных: {len(facts.missing)}; исключено: {len(facts.waived)}; "
-        f"срок не наступил: {len(facts.not_due)}"
+        f"срок не наступил: {len(facts.not_due)}. Показатели (муниципалитет × программа × год × "
+        f"показатель): ожидалось {facts.indicators_expected}, поступило "
+        f"{facts.indicators_arrived}"
         + (
             f" (предварительные годы: {', '.join(_year(y) for y in facts.provisional_years)})"
             if facts.provisional_years

@@ -76,7 +76,7 @@ final as (
         case
             when a.school_year_key is not null then 'arrived'
             when w.school_id is not null then 'waived'
-            when d.due_date is null or current_date <= d.due_date then 'not_due'
+            when d.due_date is null or {{ as_of_date() }} <= d.due_date then 'not_due'
             else 'missing'
         end as completeness_status,
         w.waiver_reason,

@@ -133,6 +133,9 @@ class Reader:
     skip_labels: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: SQL conditions over the raw cells ``f_<field>`` that mark a row as a summary row
     skip_conditions: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: checks across fields of a data row: (SQL over typed values ``v_<field>`` that is true for a
+    #: bad row, the field the error is reported at, the reason) — e.g. points above the maximum
+    row_checks: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     pupil_level: ClassVar[bool] = False
     min_header_matches: ClassVar[int] = 2
 
@@ -158,7 +161,9 @@ class Reader:
             columns.append((f.name, _sql_type(f)))
             if f.kind == "count_pct":
                 columns.append((f"{f.name}_pct_reported", "double"))
-            if f.track_missing:
+            if f.kind == "measure":
+                columns += [(f"{f.name}_text", "varchar"), (f"{f.name}_comparator", "varchar")]
+            if f.track_missing or f.kind == "measure":
                 columns.append((f"{f.name}_missing", "varchar"))
         columns += [(name, sql_type) for name, (sql_type, _) in cls.derived.items()]
         return columns
@@ -209,7 +214,8 @@ def _single_context(file: LandingFile, contexts: Sequence[FileContext | None]) -
 
 
 def _sql_type(f: Field) -> str:
-    return {"int": "integer", "number": "double", "count_pct": "integer"}.get(f.kind, "varchar")
+    kinds = {"int": "integer", "number": "double", "count_pct": "integer", "measure": "double"}
+    return kinds.get(f.kind, "varchar")
 
 
 # ==================================================================== batch reading
@@ -482,6 +488,11 @@ def _typing_sql(reader: Reader, raw_table: str) -> str:
         if f.kind not in ("text", "code"):
             cleaned_cols.append(f"msoko_missing_kind(msoko_clean(f_{f.name})) as k_{f.name}")
             cleaned_cols.append(f"msoko_number(msoko_clean(f_{f.name})) as n_{f.name}")
+            if f.kind == "measure":
+                cleaned_cols.append(f"msoko_comparator(msoko_clean(f_{f.name})) as cmp_{f.name}")
+                cleaned_cols.append(
+                    f"msoko_number(msoko_drop_comparator(msoko_clean(f_{f.name}))) as nc_{f.name}"
+                )
             if f.kind == "count_pct":
                 cleaned_cols.append(f"msoko_count_part(msoko_clean(f_{f.name})) as cp_{f.name}")
                 cleaned_cols.append(f"msoko_pct_part(msoko_clean(f_{f.name})) as pp_{f.name}")
@@ -493,6 +504,12 @@ def _typing_sql(reader: Reader, raw_table: str) -> str:
             error_items.append(
                 f"{{'field_name': {_lit(f.name)}, 'reason': e_{f.name}, 'cell_value': t_{f.name}}}"
             )
+    for condition, field_name, reason in reader.row_checks:
+        error_items.append(
+            f"{{'field_name': {_lit(field_name)}, "
+            f"'reason': case when {condition} then {_lit(reason)} end, "
+            f"'cell_value': t_{field_name}}}"
+        )
     errors = (
         "list_filter([" + ", ".join(error_items) + "], lambda x: x.reason is not null)"
         if error_items
@@ -548,6 +565,8 @@ def _field_sql(f: Field) -> tuple[str, str, dict[str, str]]:
         return value, _first_failing(checks), extra
 
     kind, number = f"k_{f.name}", f"n_{f.name}"
+    if f.kind == "measure":
+        return _measure_sql(f, text, kind, number)
     if f.kind == "count_pct":
         number = f"coalesce(cp_{f.name}, n_{f.name})"
         extra[f"{f.name}_pct_reported"] = f"pp_{f.name}"
@@ -572,6 +591,32 @@ def _field_sql(f: Field) -> tuple[str, str, dict[str, str]]:
         extra[f"{f.name}_missing"] = f"case {kind} when 'dash' then '{dash_kind}' else {kind} end"
     if f.kind in ("int", "count_pct"):
         value = f"try_cast({value} as integer)"
+    return value, _first_failing(checks), extra
+
+
+def _measure_sql(f: Field, text: str, kind: str, number: str) -> tuple[str, str, dict[str, str]]:
+    """A plan/fact cell: number, comparator + number, qualitative text, or a missing marker."""
+    with_comparator = f"nc_{f.name}"
+    qualitative = (
+        f"({kind} is null and {number} is null and {with_comparator} is null "
+        f"and regexp_matches({text}, '\\p{{L}}{{3,}}'))"
+    )
+    value = f"(case when {kind} is null then coalesce({number}, {with_comparator}) end)"
+    checks = [
+        (
+            f"{kind} is null and {number} is null and {with_comparator} is null "
+            f"and not {qualitative}",
+            f"msoko_not_a_number({text})",
+        )
+    ]
+    if f.required:
+        checks.append((f"{kind} = 'empty'", _lit("required value missing")))
+    dash_kind = {"zero": "zero", "not_applicable": "not_applicable"}.get(f.dash, "no_data")
+    extra = {
+        f"{f.name}_text": f"case when {qualitative} then {text} end",
+        f"{f.name}_comparator": f"case when {number} is null then cmp_{f.name} end",
+        f"{f.name}_missing": f"case {kind} when 'dash' then '{dash_kind}' else {kind} end",
+    }
     return value, _first_failing(checks), extra
 
 

@@ -161,6 +161,40 @@ def headline(settings: Settings) -> str:
                 f"ЕГЭ Russian below the minimum: {ege_below} of {ege_n}"
                 " (published groups of 5+)"
             )
+        for row in q(
+            """
+            select municipality_name, programme_code, period_start, indicators_achieved,
+                   indicators_in_form, pct_achieved_strict, pct_achieved_evaluable,
+                   reported_indicators_achieved, reported_indicators_total, summary_differs
+            from marts.mart_indicator_achievement
+            where period_type = 'calendar_year'
+            qualify row_number() over (
+                partition by programme_code order by period_start desc, municipality_name) = 1
+            order by programme_code
+            """
+        ).fetchall():
+            muni, programme, start, achieved, total, strict, evaluable, r_ach, r_tot, differs = row
+            lines.append(
+                f"  {muni}, {programme} {start:%Y}: {achieved} of {total} indicators achieved "
+                f"({strict}% of all, {evaluable}% of those with data)"
+                + (f"; the form says {r_ach} of {r_tot}" if differs else "")
+            )
+        for muni, year, index, rank, ranked, change in q(
+            """
+            select municipality_name, evaluation_year, index_pct, rank_in_region,
+                   entities_in_region, index_pct_change
+            from marts.mart_management_mechanisms
+            where level = 'total'
+              and academic_year = (select max(academic_year)
+                                   from marts.mart_management_mechanisms)
+            order by rank_in_region, municipality_name limit 1
+            """
+        ).fetchall():
+            lines.append(
+                f"  quality-management mechanisms {year} (П20): best {muni}, {index}% "
+                f"(rank {rank} of {ranked}"
+                + (f", {change:+.1f} points on the year)" if change is not None else ")")
+            )
         quarantined = fetch_one(con, "select count(*) from audit.quarantine")[0]
         lines.append(f"  {quarantined} bad cells in quarantine (audit.quarantine)")
         tables = fetch_one(

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from expectations.runner import Check
-from expectations.suites import exam_results, schools, vpr_school_results
+from expectations.suites import (
+    exam_results,
+    expert_scores,
+    indicator_values,
+    schools,
+    vpr_school_results,
+)
 
 
 @dataclass(frozen=True)
@@ -22,4 +28,6 @@ SUITES: dict[str, Suite] = {
     ),
     "ege_rcoi": Suite("exam_results", exam_results.FRAME_SQL, exam_results.CHECKS),
     "oge_rcoi": Suite("exam_results", exam_results.FRAME_SQL, exam_results.CHECKS),
+    "indicators": Suite("indicator_values", indicator_values.FRAME_SQL, indicator_values.CHECKS),
+    "mechanisms": Suite("expert_scores", expert_scores.FRAME_SQL, expert_scores.CHECKS),
 }

@@ -74,6 +74,9 @@ class Truth:
         self.schools: list[dict[str, Any]] = []
         self.vpr: list[dict[str, Any]] = []
         self.exam_rows: list[dict[str, Any]] = []
+        self.indicators: list[dict[str, Any]] = []  # one per loaded plan/fact form row
+        self.indicator_summaries: list[dict[str, Any]] = []  # the forms' own summary lines
+        self.mechanism_scores: list[dict[str, Any]] = []  # loaded expert points (seed 004)
 
     def write(self, truth_dir: Path) -> None:
         truth_dir.mkdir(parents=True, exist_ok=True)
@@ -82,6 +85,9 @@ class Truth:
             "vpr": self.vpr,
             "files": [asdict(f) for f in self.files],
             "defects": [asdict(d) for d in self.defects],
+            "indicators": self.indicators,
+            "indicator_summaries": self.indicator_summaries,
+            "mechanism_scores": self.mechanism_scores,
         }
         (truth_dir / "truth.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -183,11 +189,21 @@ def generate(
         | {"grades": list(s.grades)}
         for s in region.schools
     ]
+    # these modules import this one
+    from ingestion.samples.indicators import write_indicator_forms
+    from ingestion.samples.mechanisms import write_mechanism_sheets
+
+    municipality_names = list(dict.fromkeys(s.municipality for s in region.schools))
     for index, year in enumerate(years):
         _registry(landing, truth, region, year, with_reference_sheet=index == 0)
         _vpr(landing, truth, region, year, rng, layout=("counts" if index == 0 else "percent"))
         _ege(landing, truth, region, year, rng, index)
         _oge(landing, truth, region, year, rng, index)
+        write_indicator_forms(landing, truth, municipality_names, year, index, rng)
+        if index >= len(years) - 2:  # the expert evaluation of the last two years
+            write_mechanism_sheets(
+                landing, truth, municipality_names, year, rng, with_error=index == len(years) - 1
+            )
     truth.write(truth_dir)
     return truth
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from ingestion.engine import Reader
 from ingestion.sources.gia_rcoi import EgeRcoiReader, OgeRcoiReader
+from ingestion.sources.indicators import IndicatorFormReader
+from ingestion.sources.mechanisms import MechanismScoresReader
 from ingestion.sources.registry import RegistryReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
 
 READERS: dict[str, Reader] = {
     reader.name: reader
-    for reader in (RegistryReader(), VprFisokoReader(), EgeRcoiReader(), OgeRcoiReader())
+    for reader in (
+        RegistryReader(),
+        VprFisokoReader(),
+        EgeRcoiReader(),
+        OgeRcoiReader(),
+        IndicatorFormReader(),
+        MechanismScoresReader(),
+    )
 }
 
 

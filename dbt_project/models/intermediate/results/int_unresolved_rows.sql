@@ -48,3 +48,52 @@ vpr_rows as (
 select * from exam_rows
 union all
 select * from vpr_rows
+union all
+select
+    'indicators' as source_name,
+    source_file,
+    source_sheet,
+    source_row,
+    file_sha256,
+    academic_year,
+    'title' as source_column,
+    case when municipality_id is null then 'territory_name' else 'programme_title' end as field_name,
+    case when municipality_id is null then territory_name_reported else programme_title end as cell_value,
+    case
+        when municipality_id is null
+            then 'unknown territory: no registry municipality of region ' || region_code || ' has this name'
+        else 'unknown programme: add a title_pattern to the indicator_programmes seed'
+    end as reason
+from {{ ref('int_indicator_values_resolved') }}
+where municipality_id is null or programme_code is null
+union all
+select
+    'mechanisms' as source_name,
+    source_file,
+    source_sheet,
+    source_row,
+    file_sha256,
+    academic_year,
+    case
+        when municipality_id is null then 'Муниципалитет'
+        when direction_code is null then 'Направление'
+        else 'Компонент управленческого цикла'
+    end as source_column,
+    case
+        when municipality_id is null then 'entity_name'
+        when direction_code is null then 'direction_name'
+        else 'component_name'
+    end as field_name,
+    case
+        when municipality_id is null then entity_name_reported
+        when direction_code is null then direction_name_reported
+        else component_name_reported
+    end as cell_value,
+    case
+        when municipality_id is null
+            then 'unknown municipality: no registry municipality of region ' || region_code || ' has this name'
+        when direction_code is null then 'unknown direction: not one of the 8 of the mechanism_directions seed'
+        else 'unknown component of the management cycle: see the mechanism_components seed'
+    end as reason
+from {{ ref('int_mechanism_scores_resolved') }}
+where municipality_id is null or direction_code is null or component_code is null

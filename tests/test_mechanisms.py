@@ -118,3 +118,65 @@ def test_every_level_equals_the_indices_recomputed_from_the_truth(pipeline: Pipe
     assert all(fact == index for _, _, fact, index in p20)
     for _, order in ranks:
         assert order[0] == 1 and order == sorted(order)
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("pipeline")
+def test_a_hand_made_sheet_gives_the_hand_computed_indices(
+    pipeline: PipelineRun, tmp_path: Path
+) -> None:
+    """Evaluation year 2022 (academic 2021, which the demo sheets do not cover), by hand:
+    Амурский: direction 1 «Цели» 1/2 + 2/2 = 3/4 → 75 %, «Показатели» 0/2 → 0 %, direction 1
+    3/6 → 50 %; direction 7 «Меры» 2/2 → 100 %; blocks 50 % and 100 %; total 5/8 → 62.5 %.
+    Хасанский, on other maxima: 1/1 and 1/2 → total 2/3 → 66.67 %, ranked first."""
+    run = pipeline.copy(tmp_path / "run")
+    d1 = "1. Система оценки качества подготовки обучающихся"
+    d7 = "7. Система организации воспитания обучающихся"
+    amur, khasan = "Амурский муниципальный район", "Хасанского муниципального округа"
+    rows = [
+        ["Результаты оценки механизмов управления качеством образования за 2022 год"],
+        HEADER,
+        [amur, d1, "Цели", "Цели определены", 1, 2],
+        [amur, d1, "Цели", "Цели согласованы", 2, 2],
+        [amur, d1, "Показатели", "Показатели определены", 0, 2],
+        [amur, d7, "Меры и мероприятия", "Меры приняты", 2, 2],
+        [khasan, d1, "Цели", "Цели определены", 1, 1],
+        [khasan, d7, "Меры и мероприятия", "Меры приняты", 1, 2],
+    ]
+    write_xlsx(run.root / "landing" / "mechanisms" / "Оценка_2022_вручную.xlsx", {"Баллы": rows})
+    run.cli("refresh")
+    con = duckdb.connect(str(run.reporting), read_only=True)
+    try:
+        got = con.execute(
+            "select municipality_name, level, coalesce(component_code, direction_code, "
+            "block_code, 'total'), index_pct, rank_in_region from marts.mart_management_mechanisms "
+            "where academic_year = 2021 order by all"
+        ).fetchall()
+        p20 = con.execute(
+            "select municipality_name, fact_value from marts.fct_indicator_value "
+            "where indicator_code = 'П20' and value_source = 'computed' and academic_year = 2021 "
+            "order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    khasan_registry = "Хасанский муниципальный округ"
+    assert got == sorted(
+        [
+            (amur, "block", "activity", 100.0, 1),
+            (amur, "block", "results", 50.0, 2),
+            (amur, "component", "goals", 75.0, 2),
+            (amur, "component", "indicators", 0.0, 1),
+            (amur, "component", "measures", 100.0, 1),
+            (amur, "direction", "pupils_preparation", 50.0, 2),
+            (amur, "direction", "upbringing", 100.0, 1),
+            (amur, "total", "total", 62.5, 2),
+            (khasan_registry, "block", "activity", 50.0, 2),
+            (khasan_registry, "block", "results", 100.0, 1),
+            (khasan_registry, "component", "goals", 100.0, 1),
+            (khasan_registry, "component", "measures", 50.0, 2),
+            (khasan_registry, "direction", "pupils_preparation", 100.0, 1),
+            (khasan_registry, "direction", "upbringing", 50.0, 2),
+            (khasan_registry, "total", "total", 66.67, 1),
+        ]
+    )
+    assert p20 == [(amur, 62.5), (khasan_registry, 66.67)]

@@ -216,6 +216,36 @@ def demo(settings: Settings, instance: dg.DagsterInstance, *, regenerate: bool) 
     return refresh(settings, instance, everything=True)
 
 
+def build_docs(settings: Settings) -> Path:
+    """The dbt documentation site as one self-contained HTML file (``dbt docs generate
+    --static``: no server, no internet), written to ``<data>/docs/dbt_docs.html``."""
+    import shutil
+    import subprocess
+
+    from orchestration.defs.resources import DBT_PROJECT_DIR
+    from orchestration.locking import warehouse_lock
+
+    dbt = Path(sys.executable).parent / "dbt"
+    with warehouse_lock(settings.data_dir):  # the catalog is read from the warehouse file
+        subprocess.run(
+            [
+                str(dbt if dbt.exists() else "dbt"),
+                "docs",
+                "generate",
+                "--static",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+            ],
+            check=True,
+        )
+    target = settings.data_dir / "docs" / "dbt_docs.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DBT_PROJECT_DIR / "target" / "static_index.html", target)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="msoko", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -228,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     p_back.add_argument("--to", dest="year_to", type=int, required=True)
     p_back.add_argument("--source", action="append", default=[], help="only this source")
     sub.add_parser("status", help="print what the reporting file holds")
+    sub.add_parser("docs", help="build the dbt documentation site (one offline HTML file)")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -235,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     if args.command == "status":
         print(headline(settings))
+        return 0
+    if args.command == "docs":
+        print(f"dbt docs (open in a browser, works offline): {build_docs(settings)}")
         return 0
     instance = dagster_instance()
     if args.command == "demo":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -28,3 +31,49 @@ def test_sqlalchemy_read_only_connection(pipeline: PipelineRun) -> None:
         with pytest.raises(sa.exc.DBAPIError):
             con.execute(sa.text("create table marts.scratch (x integer)"))
     engine.dispose()
+
+
+MARTS_DOC = Path(__file__).resolve().parent.parent / "docs" / "marts.md"
+
+
+def catalogue_queries() -> list[tuple[str, str]]:
+    """(heading, SQL) of every example in docs/marts.md."""
+    text = MARTS_DOC.read_text(encoding="utf-8")
+    out = []
+    for block in re.finditer(
+        r"^## (?P<title>.+?)\n(?:.*?\n)*?```sql\n(?P<sql>.*?)```", text, re.M | re.S
+    ):
+        out.append((block["title"], block["sql"]))
+    return out
+
+
+def test_the_catalogue_has_examples_for_every_mart() -> None:
+    sql = " ".join(q for _, q in catalogue_queries())
+    assert len(catalogue_queries()) >= 10
+    for table in (
+        "fct_assessment_result",
+        "mart_school_scorecard",
+        "mart_indicator_achievement",
+        "fct_indicator_value",
+        "dim_indicator",
+        "mart_management_mechanisms",
+    ):
+        assert f"marts.{table}" in sql, f"docs/marts.md has no example for {table}"
+
+
+def test_every_catalogue_query_runs_read_only_and_returns_rows(pipeline: PipelineRun) -> None:
+    engine = sa.create_engine(f"duckdb:///{pipeline.reporting}", connect_args={"read_only": True})
+    with engine.connect() as con:
+        for title, sql in catalogue_queries():
+            rows = con.execute(sa.text(sql)).fetchall()
+            assert rows, f"the example «{title}» of docs/marts.md returned no rows"
+    engine.dispose()
+
+
+def test_dbt_docs_site_is_one_offline_file(pipeline: PipelineRun, tmp_path: Path) -> None:
+    run = pipeline.copy(tmp_path / "run")
+    out = run.cli("docs").stdout
+    page = run.data_dir / "docs" / "dbt_docs.html"
+    assert str(page) in out
+    html = page.read_text(encoding="utf-8")
+    assert "mart_indicator_achievement" in html and "mart_management_mechanisms" in html

@@ -216,6 +216,30 @@ def demo(settings: Settings, instance: dg.DagsterInstance, *, regenerate: bool) 
     return refresh(settings, instance, everything=True)
 
 
+def analytical_note(settings: Settings, municipality: str | None, year: int | None) -> bool:
+    """Write the analytical note from the published file; print where it is."""
+    from orchestration.note import write_note
+
+    if not settings.reporting_path.exists():
+        print("no reporting file yet: run `msoko refresh` first", file=sys.stderr)
+        return False
+    con = duckdb.connect(str(settings.reporting_path), read_only=True)
+    try:
+        municipality = (
+            municipality
+            or fetch_one(con, "select min(municipality_name) from marts.dim_municipality")[0]
+        )
+        year = year or fetch_one(con, "select max(academic_year) from marts.dim_academic_year")[0]
+    finally:
+        con.close()
+    assert municipality is not None and year is not None
+    html_path, xlsx_path = write_note(
+        settings.reporting_path, settings.reports_dir / "notes", municipality, year
+    )
+    print(f"analytical note ({municipality}, {year}/{year + 1}):\n  {html_path}\n  {xlsx_path}")
+    return True
+
+
 def build_docs(settings: Settings) -> Path:
     """The dbt documentation site as one self-contained HTML file (``dbt docs generate
     --static``: no server, no internet), written to ``<data>/docs/dbt_docs.html``."""
@@ -259,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     p_back.add_argument("--source", action="append", default=[], help="only this source")
     sub.add_parser("status", help="print what the reporting file holds")
     sub.add_parser("docs", help="build the dbt documentation site (one offline HTML file)")
+    p_note = sub.add_parser("note", help="the analytical note (HTML + XLSX) for a municipality")
+    p_note.add_argument("--municipality", help="as the registry names it (default: the first)")
+    p_note.add_argument("--year", type=int, help="academic start year (default: the latest)")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -267,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "status":
         print(headline(settings))
         return 0
+    if args.command == "note":
+        return 0 if analytical_note(settings, args.municipality, args.year) else 1
     if args.command == "docs":
         print(f"dbt docs (open in a browser, works offline): {build_docs(settings)}")
         return 0
@@ -282,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"done in {time.monotonic() - started:.0f} s" + ("" if ok else " — WITH FAILURES"))
     if settings.reporting_path.exists():
         print(headline(settings))
+        if args.command == "demo" and ok:
+            analytical_note(settings, None, None)  # the first municipality, the latest year
     return 0 if ok else 1
 
 

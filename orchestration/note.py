@@ -1,0 +1,553 @@
+"""The analytical note (аналитическая справка) for a municipality and an academic year.
+
+    msoko note --municipality "Амурский муниципальный район" --year 2023
+
+Read from the published reporting file only (read-only; what leaves the authority: small groups
+are already blanked there), written as HTML (charts embedded as PNG data) and XLSX (the same
+tables, the same charts as images) into ``<data>/reports/notes/``. Every figure names the mart
+it comes from; indicator rows name their form file and row (lineage), and docs/marts.md shows
+the queries to trace any other figure back to files and rows.
+
+Sections: 1 programme indicators, plan and fact, with the summary recomputed (and the form's own
+claim beside it where they differ); 2 schools with low results (ШНОР) — the ШНОР mart is not
+built yet, the section says so; 3 the ВПР journal comparison (raw material of the objectivity
+markers, not the markers); 4 dynamics of Russian and mathematics (ВПР, ОГЭ, ЕГЭ) with charts;
+5 the quality-management mechanisms (П20); 6 data-quality caveats.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import xlsxwriter
+
+STATUS_RU = {
+    "achieved": "достигнут",
+    "not_achieved": "не достигнут",
+    "no_data": "нет данных",
+    "not_applicable": "не применимо",
+    "unknown_direction": "направление не указано",
+}
+PROCEDURE_RU = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
+SUBJECT_RU = {"rus": "русский язык", "math": "математика"}
+
+
+@dataclass
+class Table:
+    title: str
+    source: str  # the mart (and columns) the figures come from
+    headers: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+    css_id: str = ""
+
+
+@dataclass
+class Chart:
+    title: str
+    png: bytes
+    css_id: str
+
+
+@dataclass
+class Section:
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+def _year(y: int) -> str:
+    return f"{y}/{y + 1}"
+
+
+def _num(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 2)
+    return "—" if value is None else value
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    return con.execute(sql, list(params)).fetchall()
+
+
+def _line_chart(
+    title: str, series: dict[str, list[tuple[int, float | None]]], ylabel: str
+) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.4), dpi=100)
+    for label, points in series.items():
+        xs = [_year(x) for x, y in points if y is not None]
+        ys = [y for _, y in points if y is not None]
+        if xs:
+            ax.plot(xs, ys, marker="o", label=label)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _bar_chart(title: str, labels: list[str], values: list[float]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
+    ax.barh(labels, values, color="#3a6ea5")
+    ax.set_xlim(0, 100)
+    ax.set_title(title)
+    ax.set_xlabel("индекс, %")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def collect(reporting: Path, municipality: str, year: int) -> list[Section]:
+    con = duckdb.connect(str(reporting), read_only=True)
+    try:
+        known = [r[0] for r in _rows(con, "select municipality_name from marts.dim_municipality")]
+        if municipality not in known:
+            raise ValueError(f"unknown municipality «{municipality}»; the file has: {known}")
+        return [
+            _indicators(con, municipality, year),
+            _shnor(),
+            _journal(con, municipality, year),
+            _dynamics(con, municipality, year),
+            _mechanisms(con, municipality, year),
+            _caveats(con, municipality, year),
+        ]
+    finally:
+        con.close()
+
+
+def _indicators(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+    section = Section("1. Показатели программ: план и факт")
+    forms = _rows(
+        con,
+        "select programme_code, period_type, period_start, period_end, indicators_in_form, "
+        "indicators_achieved, indicators_not_achieved, indicators_no_data, pct_achieved_strict, "
+        "pct_achieved_evaluable, reported_indicators_total, reported_indicators_achieved, "
+        "reported_pct_achieved, summary_differs, entity_id "
+        "from marts.mart_indicator_achievement where municipality_name = ? and academic_year = ? "
+        "order by programme_code, period_start",
+        [municipality, year],
+    )
+    names = dict(
+        _rows(con, "select programme_code, programme_name from reference.indicator_programmes")
+    )
+    if not forms:
+        section.paragraphs.append("Формы показателей за этот учебный год не поступили.")
+    for n, form in enumerate(forms, start=1):
+        (
+            code,
+            ptype,
+            start,
+            end,
+            total,
+            achieved,
+            missed,
+            no_data,
+            strict,
+            evaluable,
+            r_total,
+            r_achieved,
+            r_pct,
+            differs,
+            entity,
+        ) = form
+        period = f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
+        rows = _rows(
+            con,
+            "select indicator_code, indicator_name, unit, coalesce(cast(plan_value as varchar), "
+            "plan_text), coalesce(cast(fact_value as varchar), fact_text, fact_state), status, "
+            "source_file, source_row from marts.fct_indicator_value "
+            "where entity_id = ? and programme_code = ? and period_type = ? and period_start = ? "
+            "and value_source = 'reported' order by indicator_code",
+            [entity, code, ptype, start],
+        )
+        rows.sort(key=lambda r: (len(re.sub(r"\D", "", r[0])), r[0]))
+        summary = (
+            f"Из {total} показателей достигли плановый показатель {achieved}, что составляет "
+            f"{strict}% (из {achieved + missed} показателей, по которым есть данные, — "
+            f"{evaluable}%); не достигнуто: {missed}; нет данных: {no_data}."
+        )
+        note = ""
+        if differs:
+            note = (
+                f"В форме указано: «из {r_total} показателей достигли {r_achieved}, что "
+                f"составляет {r_pct:g}%» — таблица формы этого не подтверждает."
+            )
+        section.tables.append(
+            Table(
+                f"{names.get(code, code)} — {period}",
+                "marts.fct_indicator_value (value_source = reported), "
+                "marts.mart_indicator_achievement",
+                ["№", "Показатель", "Ед.", "План", "Факт", "Статус", "Источник (файл, строка)"],
+                [
+                    [c, nm, u, p, f, STATUS_RU.get(s, s), f"{Path(sf).name}, стр. {sr}"]
+                    for c, nm, u, p, f, s, sf, sr in rows
+                ],
+                note=summary + (" " + note if note else ""),
+                css_id=f"indicators-{n}",
+            )
+        )
+    return section
+
+
+def _shnor() -> Section:
+    return Section(
+        "2. Школы с низкими образовательными результатами (ШНОР)",
+        [
+            "Список ШНОР с причинами будет формироваться витриной mart_shnor_risk (методика "
+            "DOMAIN §4.1), которая ещё не построена. Доли низких результатов по школам — в "
+            "разделе 4."
+        ],
+    )
+
+
+def _journal(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+    rows = _rows(
+        con,
+        "select s.school_short_name, f.subject_code, f.grade, f.journal_compared_count, "
+        "f.pct_journal_lowered, f.pct_journal_confirmed, f.pct_journal_raised "
+        "from marts.fct_assessment_result f join marts.dim_school s using (school_id) "
+        "where s.municipality_name = ? and f.academic_year = ? and f.assessment_code = 'vpr' "
+        "and f.subject_code in ('rus', 'math') and f.journal_compared_count is not null "
+        "order by f.pct_journal_raised desc nulls last, f.pct_journal_lowered desc nulls last "
+        "limit 15",
+        [municipality, year],
+    )
+    return Section(
+        "3. ВПР: сравнение отметок с отметками по журналу",
+        [
+            "Школы с наибольшей долей повышенных и пониженных отметок (первичный материал для "
+            "признаков необъективности; сами признаки M1–M7 будут рассчитываться витриной "
+            "mart_objectivity_markers)."
+        ],
+        [
+            Table(
+                "ВПР, русский язык и математика",
+                "marts.fct_assessment_result (pct_journal_*)",
+                [
+                    "ОО",
+                    "Предмет",
+                    "Класс",
+                    "Сравнено",
+                    "Понизили, %",
+                    "Подтвердили, %",
+                    "Повысили, %",
+                ],
+                [
+                    [s, SUBJECT_RU.get(sub, sub), g, n, _num(lo), _num(co), _num(hi)]
+                    for s, sub, g, n, lo, co, hi in rows
+                ],
+                css_id="journal",
+            )
+        ],
+    )
+
+
+def _dynamics(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+    pooled = _rows(
+        con,
+        "select f.academic_year, f.assessment_code, "
+        "case when f.subject_code like 'math%' then 'math' else f.subject_code end, "
+        "round(100.0 * sum(f.low_result_count) / nullif(sum(f.participants_count), 0), 2) "
+        "from marts.fct_assessment_result f join marts.dim_school s using (school_id) "
+        "where s.municipality_name = ? and f.subject_code in ('rus', 'math', 'math_profile', "
+        "'math_base') and f.academic_year <= ? group by all order by all",
+        [municipality, year],
+    )
+    series: dict[str, list[tuple[int, float | None]]] = {}
+    for y, procedure, subject, pct in pooled:
+        label = f"{PROCEDURE_RU[procedure]}, {SUBJECT_RU[subject]}"
+        series.setdefault(label, []).append((y, pct))
+    merged = {k: sorted(dict(v).items()) for k, v in series.items()}
+    table_rows = [
+        [label, *[_num(dict(points).get(y)) for y in range(year - 2, year + 1)]]
+        for label, points in sorted(merged.items())
+    ]
+    schools = _rows(
+        con,
+        "select school_short_name, vpr_rus_pct_mark2, vpr_rus_pct_mark2_change, "
+        "vpr_math_pct_mark2, vpr_math_pct_mark2_change, oge_math_pct_mark2, "
+        "ege_rus_pct_below_min, is_small_group_suppressed from marts.mart_school_scorecard "
+        "where municipality_name = ? and academic_year = ? order by school_short_name",
+        [municipality, year],
+    )
+    return Section(
+        "4. Динамика результатов по русскому языку и математике",
+        [
+            "Доля низких результатов: ВПР и ОГЭ — отметка «2», ЕГЭ — ниже минимального балла "
+            "года (пороги — справочник reference.ege_min_scores); по муниципалитету — сумма по "
+            "школам (не среднее долей)."
+        ],
+        [
+            Table(
+                "Доля низких результатов по муниципалитету, %",
+                "marts.fct_assessment_result (low_result_count / participants_count)",
+                ["Процедура, предмет", *[_year(y) for y in range(year - 2, year + 1)]],
+                table_rows,
+                css_id="dynamics",
+            ),
+            Table(
+                f"Школы, {_year(year)}: доля «2» / ниже минимума, % и изменение за год, п.п.",
+                "marts.mart_school_scorecard",
+                [
+                    "ОО",
+                    "ВПР рус.",
+                    "изм.",
+                    "ВПР мат.",
+                    "изм.",
+                    "ОГЭ мат.",
+                    "ЕГЭ рус. < мин.",
+                    "малая группа скрыта",
+                ],
+                [
+                    [s, *[_num(v) for v in vals], "да" if hidden else ""]
+                    for s, *vals, hidden in schools
+                ],
+                note="Показатели групп менее 5 участников не публикуются («—»).",
+                css_id="schools",
+            ),
+        ],
+        [
+            Chart(
+                "Доля низких результатов по муниципалитету, %",
+                _line_chart("Доля низких результатов, %", merged, "%"),
+                "chart-dynamics",
+            )
+        ],
+    )
+
+
+def _mechanisms(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+    rows = _rows(
+        con,
+        "select m.level, coalesce(d.direction_name, m.block_code, 'Итого'), m.points, "
+        "m.max_points, m.index_pct, m.rank_in_region, m.entities_in_region, m.index_pct_change "
+        "from marts.mart_management_mechanisms m left join reference.mechanism_directions d "
+        "on d.direction_code = m.direction_code and m.level = 'direction' "
+        "where m.municipality_name = ? and m.academic_year = ? and m.level <> 'component' "
+        "order by case m.level when 'direction' then 1 when 'block' then 2 else 3 end, "
+        "d.direction_number",
+        [municipality, year],
+    )
+    section = Section("5. Механизмы управления качеством образования (ФИОКО, П20)")
+    if not rows:
+        section.paragraphs.append("Оценка механизмов за этот учебный год не поступила.")
+        return section
+    blocks = {
+        "results": "Механизмы: образовательные результаты",
+        "activity": "Механизмы: образовательная деятельность",
+    }
+    section.tables.append(
+        Table(
+            "Индексы по направлениям, блокам и итог",
+            "marts.mart_management_mechanisms",
+            [
+                "Уровень",
+                "Направление / блок",
+                "Баллы",
+                "Максимум",
+                "Индекс, %",
+                "Место",
+                "Изменение, п.п.",
+            ],
+            [
+                [
+                    {"direction": "направление", "block": "блок", "total": "итог"}[lvl],
+                    blocks.get(name, name),
+                    _num(p),
+                    _num(mx),
+                    _num(ix),
+                    f"{rk} из {n}",
+                    _num(ch),
+                ]
+                for lvl, name, p, mx, ix, rk, n, ch in rows
+            ],
+            css_id="mechanisms",
+        )
+    )
+    directions = [(name, ix) for lvl, name, _, _, ix, *_ in rows if lvl == "direction"]
+    section.charts.append(
+        Chart(
+            "Индексы направлений, %",
+            _bar_chart(
+                "Индексы направлений, %",
+                [re.sub(r"^Система ", "", n)[:45] for n, _ in directions],
+                [float(ix) for _, ix in directions],
+            ),
+            "chart-mechanisms",
+        )
+    )
+    return section
+
+
+def _caveats(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+    missing = _rows(
+        con,
+        "select school_short_name, procedure_code, completeness_status, waiver_reason "
+        "from audit.completeness where municipality_name = ? and academic_year = ? "
+        "and completeness_status <> 'arrived' order by all",
+        [municipality, year],
+    )
+    no_data = _rows(
+        con,
+        "select programme_code, string_agg(indicator_code, ', ' order by indicator_code) "
+        "from marts.fct_indicator_value where municipality_name = ? and academic_year = ? "
+        "and fact_state in ('no_data', 'not_applicable') group by all",
+        [municipality, year],
+    )
+    provisional = _rows(
+        con, "select provisional_years from main.publication order by version desc limit 1"
+    )
+    paragraphs = []
+    if provisional and provisional[0][0]:
+        paragraphs.append(f"Предварительные данные за учебные годы: {provisional[0][0]}.")
+    paragraphs.append(
+        "Отсутствующие результаты ОО: "
+        + (
+            "; ".join(
+                f"{s} — {PROCEDURE_RU.get(p, p)} ({st}{', ' + r if r else ''})"
+                for s, p, st, r in missing
+            )
+            or "нет"
+        )
+        + "."
+    )
+    paragraphs.append(
+        "Показатели без данных: "
+        + ("; ".join(f"{p}: {codes}" for p, codes in no_data) or "нет")
+        + "."
+    )
+    return Section("6. Ограничения данных", paragraphs)
+
+
+# ---------------------------------------------------------------------------------- output
+
+
+def write_note(reporting: Path, out_dir: Path, municipality: str, year: int) -> tuple[Path, Path]:
+    sections = collect(reporting, municipality, year)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"Аналитическая_справка_{municipality.split()[0]}_{year}-{year + 1}"
+    title = (
+        f"Аналитическая справка о результатах оценки качества образования: {municipality}, "
+        f"{_year(year)} учебный год"
+    )
+    html_path = out_dir / f"{stem}.html"
+    html_path.write_text(_html(title, sections), encoding="utf-8")
+    xlsx_path = out_dir / f"{stem}.xlsx"
+    _xlsx(xlsx_path, title, sections)
+    return html_path, xlsx_path
+
+
+def _html(title: str, sections: list[Section]) -> str:
+    now = dt.datetime.now(dt.UTC)
+    body = [
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p class='meta'>Сформировано {now:%d.%m.%Y %H:%M} UTC из опубликованного файла отчётности.</p>",
+    ]
+    for section in sections:
+        body.append(f"<h2>{html.escape(section.title)}</h2>")
+        body += [f"<p>{html.escape(p)}</p>" for p in section.paragraphs]
+        for table in section.tables:
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in table.headers)
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+                for row in table.rows
+            )
+            body.append(
+                f"<h3>{html.escape(table.title)}</h3>"
+                f"<table id='{table.css_id}'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody>"
+                "</table>"
+                + (
+                    f"<p class='summary' id='{table.css_id}-summary'>{html.escape(table.note)}</p>"
+                    if table.note
+                    else ""
+                )
+                + f"<p class='source'>Источник: {html.escape(table.source)}</p>"
+            )
+        for chart in section.charts:
+            data = base64.b64encode(chart.png).decode()
+            body.append(
+                f"<figure><img id='{chart.css_id}' alt='{html.escape(chart.title)}' "
+                f"src='data:image/png;base64,{data}'><figcaption>{html.escape(chart.title)}"
+                "</figcaption></figure>"
+            )
+    return (
+        "<!doctype html><html lang='ru'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>"
+        "body{font-family:'DejaVu Sans',sans-serif;margin:2em;max-width:80em;color:#111}"
+        "table{border-collapse:collapse;margin:.5em 0;font-size:90%}"
+        "th,td{border:1px solid #999;padding:.2em .45em;text-align:left;vertical-align:top}"
+        "th{background:#e8eef5}.source,.meta{color:#555;font-size:85%}.summary{font-weight:bold}"
+        "img{max-width:100%;border:1px solid #ccc}"
+        "</style></head><body>"
+        + "".join(body)
+        # for checks in a browser: the rendered size of every chart, once images have loaded
+        + "<script>window.addEventListener('load',function(){document.body.dataset.imageWidths="
+        "Array.from(document.images).map(function(i){return i.naturalWidth}).join(',')})"
+        "</script></body></html>"
+    )
+
+
+def _xlsx(path: Path, title: str, sections: list[Section]) -> None:
+    book = xlsxwriter.Workbook(path)
+    bold = book.add_format({"bold": True})
+    header = book.add_format({"bold": True, "bg_color": "#E8EEF5", "border": 1, "text_wrap": True})
+    cell = book.add_format({"border": 1, "valign": "top"})
+    sheet_names = ["Показатели", "ШНОР", "Журнал ВПР", "Динамика", "Механизмы", "Ограничения"]
+    for name, section in zip(sheet_names, sections, strict=True):
+        ws = book.add_worksheet(name)
+        ws.write(0, 0, title, bold)
+        ws.write(1, 0, section.title, bold)
+        r = 3
+        for paragraph in section.paragraphs:
+            ws.write(r, 0, paragraph)
+            r += 1
+        for table in section.tables:
+            r += 1
+            ws.write(r, 0, table.title, bold)
+            r += 1
+            for c, h in enumerate(table.headers):
+                ws.write(r, c, h, header)
+            for row in table.rows:
+                r += 1
+                for c, value in enumerate(row):
+                    ws.write(r, c, value, cell)
+            r += 1
+            if table.note:
+                ws.write(r, 0, table.note, bold)
+                r += 1
+            ws.write(r, 0, f"Источник: {table.source}")
+            r += 2
+        for chart in section.charts:
+            ws.insert_image(r, 0, f"{chart.css_id}.png", {"image_data": io.BytesIO(chart.png)})
+            r += 20
+        ws.set_column(0, 0, 28)
+        ws.set_column(1, 1, 60 if name == "Показатели" else 18)
+        ws.set_column(2, 8, 14)
+    book.close()

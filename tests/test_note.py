@@ -1,0 +1,158 @@
+"""The analytical note: written from the published file, checked in a real browser.
+
+The HTML is rendered by headless Chromium (Debian's ``chromium``): the tables and charts must
+be present and not blank, and the figures in the page must equal the mart values. Without
+Chromium the test is skipped with how to install it; with ``REQUIRE_CHROMIUM=1`` (``.ci/run``)
+a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import PipelineRun
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
+
+MUNICIPALITY = "Амурский муниципальный район"
+YEAR = 2022  # the year with seed 000's half-year form and a mechanisms evaluation
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    message = (
+        "no Chromium: install Debian's package (`sudo apt-get install chromium`) to run the "
+        "browser test of the analytical note"
+    )
+    if os.environ.get("REQUIRE_CHROMIUM") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class Tables(HTMLParser):
+    """Cell texts of every table with an id, and the text of every element with an id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.texts: dict[str, str] = {}
+        self.body_attrs: dict[str, str] = {}
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self._text_id: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "body":
+            self.body_attrs = a
+        if tag == "table" and a.get("id"):
+            self._table = a["id"]
+            self.tables[self._table] = []
+        elif tag == "tr" and self._table:
+            self.tables[self._table].append([])
+        elif tag in ("td", "th") and self._table:
+            self._cell = []
+        elif tag == "p" and a.get("id"):
+            self._text_id = a["id"]
+            self.texts[self._text_id] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table = None
+        elif tag in ("td", "th") and self._cell is not None and self._table:
+            self.tables[self._table][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "p":
+            self._text_id = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._text_id:
+            self.texts[self._text_id] += data
+
+
+def test_the_note_renders_in_chromium_with_the_mart_figures(
+    pipeline: PipelineRun, tmp_path: Path
+) -> None:
+    browser = chromium()
+    run = pipeline.copy(tmp_path / "run")
+    out = run.cli("note", "--municipality", MUNICIPALITY, "--year", str(YEAR)).stdout
+    page = next(Path(line.strip()) for line in out.splitlines() if line.strip().endswith(".html"))
+    xlsx = page.with_suffix(".xlsx")
+    assert page.exists() and xlsx.exists() and xlsx.stat().st_size > 10_000
+
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000"]
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    shot = tmp_path / "note.png"
+    subprocess.run(
+        [browser, *flags, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.std() > 0.05, "the rendered page is blank"
+
+    parsed = Tables()
+    parsed.feed(dom)
+    widths = [int(w) for w in parsed.body_attrs.get("data-image-widths", "").split(",") if w]
+    assert len(widths) == 2 and all(w > 100 for w in widths), "both charts loaded"
+    for table in ("indicators-1", "journal", "dynamics", "schools", "mechanisms"):
+        assert len(parsed.tables[table]) > 1, f"table {table} is empty"
+
+    con = duckdb.connect(str(run.reporting), read_only=True)
+    try:
+        forms = con.execute(
+            "select programme_code, period_start, indicators_in_form, indicators_achieved, "
+            "pct_achieved_strict from marts.mart_indicator_achievement "
+            "where municipality_name = ? and academic_year = ? order by programme_code, period_start",
+            [MUNICIPALITY, YEAR],
+        ).fetchall()
+        total = con.execute(
+            "select index_pct from marts.mart_management_mechanisms where level = 'total' "
+            "and municipality_name = ? and academic_year = ?",
+            [MUNICIPALITY, YEAR],
+        ).fetchone()
+        dynamics = con.execute(
+            "select round(100.0 * sum(low_result_count) / sum(participants_count), 2) "
+            "from marts.fct_assessment_result f join marts.dim_school s using (school_id) "
+            "where s.municipality_name = ? and f.academic_year = ? "
+            "and f.assessment_code = 'vpr' and f.subject_code = 'math'",
+            [MUNICIPALITY, YEAR],
+        ).fetchone()
+    finally:
+        con.close()
+    assert len(forms) >= 3  # the two annual forms and seed 000's half-year form
+    for n, (_, _, in_form, achieved, strict) in enumerate(forms, start=1):
+        summary = parsed.texts[f"indicators-{n}-summary"]
+        match = re.search(
+            r"Из (\d+) показателей достигли плановый показатель (\d+), что составляет ([\d.]+)%",
+            summary,
+        )
+        assert match, summary
+        assert (int(match[1]), int(match[2]), float(match[3])) == (in_form, achieved, strict)
+        assert len(parsed.tables[f"indicators-{n}"]) - 1 == in_form
+    seed_000 = next(
+        parsed.texts[f"indicators-{n}-summary"]
+        for n, form in enumerate(forms, start=1)
+        if form[2] == 15 and form[3] == 10
+    )
+    assert "В форме указано" in seed_000, "the form's unsupported summary is shown beside"
+    assert parsed.tables["mechanisms"][-1][4] == str(total[0])
+    vpr_math = next(r for r in parsed.tables["dynamics"] if r[0] == "ВПР, математика")
+    assert vpr_math[-1] == str(dynamics[0])

@@ -196,6 +196,15 @@ def headline(settings: Settings) -> str:
                 + (f", {change:+.1f} points on the year)" if change is not None else ")")
             )
         quarantined = fetch_one(con, "select count(*) from audit.quarantine")[0]
+        files, read, loaded, held, skipped = fetch_one(
+            con,
+            "select count(distinct source_file), sum(rows_read), sum(rows_loaded), "
+            "sum(rows_quarantined), sum(rows_skipped) from audit.file_load_summary",
+        )
+        lines.append(
+            f"  {files} files: rows read {read} = loaded {loaded} + quarantined {held} + "
+            f"skipped {skipped} (audit.file_load_summary)"
+        )
         lines.append(f"  {quarantined} bad cells in quarantine (audit.quarantine)")
         tables = fetch_one(
             con, "select count(*) from duckdb_tables() where database_name = current_database()"

@@ -1,0 +1,201 @@
+"""``msoko`` (``orchestration.cli``) with timers around the stages Dagster does not time itself.
+
+    python -m bench.timed_cli <timings.json> refresh --all
+
+Runs exactly the CLI users run (``orchestration.cli.main``: Dagster jobs executed against the
+instance in ``$DAGSTER_HOME``, dbt as a subprocess), after wrapping a few functions with
+timers: the landing scan and each file's sniff, ``read_batch`` (reading files into typed Arrow
+rows), the arrival checks of each partition (``ingestion.partition._run_suite``) and the lake's
+Parquet writes. When the CLI returns, the Dagster runs it made are read back from the instance
+(step start and end times from the event log) together with dbt's ``run_results.json`` of the
+dbt step, and everything is written to ``timings.json``.
+
+    python -m bench.timed_cli <timings.json> nightly-tick
+
+evaluates the ``nightly_refresh`` schedule once, as the Dagster daemon would at 03:00 (no run
+is launched: the benchmark measures the decision and, when a run is requested, runs
+``msoko refresh`` separately).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+EVENTS: list[dict[str, Any]] = []
+
+
+def _timed(name: str, fn: Callable[..., Any], describe=None) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.monotonic()
+        wall = time.time()
+        result = fn(*args, **kwargs)
+        event = {"what": name, "start": wall, "seconds": time.monotonic() - started}
+        if describe is not None:
+            event.update(describe(args, kwargs, result))
+        EVENTS.append(event)
+        return result
+
+    return wrapper
+
+
+def _describe_batch(args, kwargs, result) -> dict[str, Any]:
+    reader, files = args[1], args[2]
+    totals = result.files.to_pylist()
+    return {
+        "source": reader.name,
+        "files": len(files),
+        "suffixes": sorted({f.path.suffix.lower() for f in files}),
+        "rows_read": sum(int(r["rows_read"] or 0) for r in totals),
+        "rows_loaded": int(result.rows.num_rows),
+    }
+
+
+def install() -> None:
+    """Wrap the functions; must run before ``orchestration`` modules import them."""
+    import ingestion.engine as engine
+    import ingestion.lake as lake
+    import ingestion.landing as landing
+
+    engine.read_batch = _timed("read_batch", engine.read_batch, _describe_batch)
+    sniff = engine.Reader.sniff
+    engine.Reader.sniff = _timed(  # type: ignore[method-assign]
+        "sniff", sniff, lambda a, k, r: {"source": a[0].name, "file": a[2].relative_path}
+    )
+    landing.scan_landing = _timed("scan_landing", landing.scan_landing)
+    lake.Lake.write = _timed("lake_write", lake.Lake.write)  # type: ignore[method-assign]
+    import ingestion.partition as partition
+
+    partition._run_suite = _timed(
+        "arrival_checks", partition._run_suite, lambda a, k, r: {"source": a[1]}
+    )
+
+
+def dagster_runs(since: float) -> list[dict[str, Any]]:
+    """Runs created since ``since`` with their steps' start and end times (event log)."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    out = []
+    for run in instance.get_runs(limit=50):
+        record = instance.get_run_record_by_id(run.run_id)
+        if record is None or record.create_timestamp.timestamp() < since - 1:
+            continue
+        stats = instance.get_run_stats(run.run_id)
+        steps = [
+            {
+                "step_key": s.step_key,
+                "start": s.start_time,
+                "end": s.end_time,
+                "seconds": (s.end_time or 0) - (s.start_time or 0),
+                "status": str(s.status),
+                "attempts": s.attempts,
+            }
+            for s in instance.get_run_step_stats(run.run_id)
+        ]
+        out.append(
+            {
+                "run_id": run.run_id,
+                "job": run.job_name,
+                "status": str(run.status),
+                "start": stats.start_time,
+                "end": stats.end_time,
+                "steps": steps,
+            }
+        )
+    return sorted(out, key=lambda r: r["start"] or 0)
+
+
+def dbt_run_results(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-node timings of the dbt step of each warehouse run (dagster-dbt's target folder)."""
+    from ingestion.config import PROJECT_ROOT
+
+    target = PROJECT_ROOT / "dbt_project" / "target"
+    out = []
+    for run in runs:
+        for folder in sorted(target.glob(f"warehouse_models-{run['run_id'][:7]}-*")):
+            path = folder / "run_results.json"
+            if not path.exists():
+                continue
+            for r in json.loads(path.read_text())["results"]:
+                execute = [t for t in r.get("timing", []) if t.get("name") == "execute"]
+                compile_ = [t for t in r.get("timing", []) if t.get("name") == "compile"]
+                first = (compile_ or execute or [{}])[0].get("started_at")
+                last = (execute or compile_ or [{}])[-1].get("completed_at")
+                out.append(
+                    {
+                        "run_id": run["run_id"],
+                        "unique_id": r["unique_id"],
+                        "resource_type": r["unique_id"].split(".")[0],
+                        "status": r["status"],
+                        "execution_time": r.get("execution_time"),
+                        "started_at": first,
+                        "completed_at": last,
+                    }
+                )
+    return out
+
+
+def nightly_tick() -> dict[str, Any]:
+    import dagster as dg
+
+    from orchestration.cli import dagster_instance
+    from orchestration.definitions import defs
+
+    instance = dagster_instance()
+    schedule = defs.resolve_schedule_def("nightly_refresh")
+    started = time.monotonic()
+    with dg.build_schedule_context(instance=instance) as context:
+        result = schedule.evaluate_tick(context)
+    seconds = time.monotonic() - started
+    skipped = result.skip_message
+    return {
+        "tick_seconds": seconds,
+        "skipped": skipped is not None,
+        "skip_message": skipped,
+        "run_requests": len(result.run_requests or []),
+    }
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0])
+    started_wall = time.time()
+    started = time.monotonic()
+    install()
+    import os
+
+    from ingestion.config import Settings
+
+    os.environ.update(Settings.from_env().export_env())
+    if argv[1:] == ["nightly-tick"]:
+        payload: dict[str, Any] = nightly_tick()
+        code = 0
+    else:
+        from orchestration import cli
+
+        cli.run_ingest = _timed("run_ingest", cli.run_ingest)
+        cli.run_warehouse = _timed("run_warehouse", cli.run_warehouse)
+        code = cli.main(argv[1:])
+        runs = dagster_runs(started_wall)
+        payload = {"runs": runs, "dbt": dbt_run_results(runs)}
+    payload.update(
+        {
+            "argv": argv[1:],
+            "returncode": code,
+            "process_start": started_wall,
+            "in_process_seconds": time.monotonic() - started,
+            "events": EVENTS,
+        }
+    )
+    out.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -13,12 +13,7 @@ programmes as (
 ),
 
 municipalities as (
-    select
-        municipality_id,
-        region_code,
-        municipality_name,
-        {{ municipality_name_key('municipality_name') }} as municipality_key
-    from {{ ref('dim_municipality') }}
+    select * from {{ ref('int_municipality_name_keys') }}
 ),
 
 catalogue as (

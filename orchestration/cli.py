@@ -195,6 +195,21 @@ def headline(settings: Settings) -> str:
                 f"(rank {rank} of {ranked}"
                 + (f", {change:+.1f} points on the year)" if change is not None else ")")
             )
+        for year, muni, names in q(
+            """
+            select academic_year, municipality_name,
+                   string_agg(school_short_name || ' (' || cast(flagged_cells as varchar) || ' of '
+                              || cast(cells_with_data as varchar) || ' cells)', '; ')
+            from marts.mart_shnor_risk
+            where is_shnor and academic_year = (select max(academic_year)
+                                                from marts.mart_shnor_risk)
+            group by all order by municipality_name limit 1
+            """
+        ).fetchall():
+            lines.append(
+                f"  ШНОР {year}/{str(year + 1)[2:]} (derived rule), {muni}: {names} "
+                "— reasons in marts.mart_shnor_risk"
+            )
         quarantined = fetch_one(con, "select count(*) from audit.quarantine")[0]
         files, read, loaded, held, skipped = fetch_one(
             con,

@@ -9,8 +9,8 @@ it comes from; indicator rows name their form file and row (lineage), and docs/m
 the queries to trace any other figure back to files and rows.
 
 Sections: 1 programme indicators, plan and fact, with the summary recomputed (and the form's own
-claim beside it where they differ); 2 schools with low results (ШНОР) — the ШНОР mart is not
-built yet, the section says so; 3 the ВПР journal comparison (raw material of the objectivity
+claim beside it where they differ); 2 schools with low results (ШНОР) and at risk, with reasons
+(mart_shnor_risk, a derived methodology); 3 the ВПР journal comparison (raw material of the objectivity
 markers, not the markers); 4 dynamics of Russian and mathematics (ВПР, ОГЭ, ЕГЭ) with charts;
 5 the quality-management mechanisms (П20); 6 data-quality caveats.
 """
@@ -132,7 +132,7 @@ def collect(reporting: Path, municipality: str, year: int) -> list[Section]:
             raise ValueError(f"unknown municipality «{municipality}»; the file has: {known}")
         return [
             _indicators(con, municipality, year),
-            _shnor(),
+            _shnor(con, municipality, year),
             _journal(con, municipality, year),
             _dynamics(con, municipality, year),
             _mechanisms(con, municipality, year),
@@ -216,13 +216,30 @@ def _indicators(con: duckdb.DuckDBPyConnection, municipality: str, year: int) ->
     return section
 
 
-def _shnor() -> Section:
+def _shnor(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+    rows = _rows(
+        con,
+        "select school_short_name, shnor_status, flagged_cells, cells_with_data, reason "
+        "from marts.mart_shnor_risk where municipality_name = ? and academic_year = ? "
+        "and shnor_status <> 'нет' order by is_shnor desc, flagged_cells desc, school_short_name",
+        [municipality, year],
+    )
     return Section(
         "2. Школы с низкими образовательными результатами (ШНОР)",
         [
-            "Список ШНОР с причинами будет формироваться витриной mart_shnor_risk (методика "
-            "DOMAIN §4.1), которая ещё не построена. Доли низких результатов по школам — в "
-            "разделе 4."
+            "Производная методика (DOMAIN §4.1; пороги ФИОКО не опубликованы): ячейка «процедура "
+            "× год» отмечается, если доля «2» (ЕГЭ — ниже минимума) не ниже 75-го перцентиля "
+            "школ региона, а доля высоких результатов не выше 25-го; ШНОР — отмечено не менее "
+            "половины ячеек с данными и не менее трёх (параметры — справочник shnor_parameters)."
+        ],
+        [
+            Table(
+                "ШНОР и школы в зоне риска",
+                "marts.mart_shnor_risk",
+                ["ОО", "Статус", "Отмечено ячеек", "Ячеек с данными", "Причина"],
+                [[s, st, f, c, r or ""] for s, st, f, c, r in rows],
+                css_id="shnor",
+            )
         ],
     )
 

@@ -57,6 +57,7 @@ def test_the_catalogue_has_examples_for_every_mart() -> None:
         "fct_indicator_value",
         "dim_indicator",
         "mart_management_mechanisms",
+        "mart_shnor_risk",
     ):
         assert f"marts.{table}" in sql, f"docs/marts.md has no example for {table}"
 

@@ -112,7 +112,7 @@ def test_the_note_renders_in_chromium_with_the_mart_figures(
     parsed.feed(dom)
     widths = [int(w) for w in parsed.body_attrs.get("data-image-widths", "").split(",") if w]
     assert len(widths) == 2 and all(w > 100 for w in widths), "both charts loaded"
-    for table in ("indicators-1", "journal", "dynamics", "schools", "mechanisms"):
+    for table in ("indicators-1", "shnor", "journal", "dynamics", "schools", "mechanisms"):
         assert len(parsed.tables[table]) > 1, f"table {table} is empty"
 
     con = duckdb.connect(str(run.reporting), read_only=True)

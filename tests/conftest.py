@@ -53,6 +53,7 @@ class PipelineRun:
             env=self.env,
             capture_output=True,
             text=True,
+            errors="replace",  # a killed process may stop mid-character
             timeout=1200,
         )
         if check and result.returncode != 0:

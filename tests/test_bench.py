@@ -70,6 +70,7 @@ def test_bench_municipality_equals_the_floor_and_reports_every_figure(tmp_path: 
         env=env,
         capture_output=True,
         text=True,
+        errors="replace",  # child processes' output is only for the failure message
         timeout=1700,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]

@@ -94,10 +94,11 @@ def test_the_note_renders_in_chromium_with_the_mart_figures(
     assert page.exists() and xlsx.exists() and xlsx.stat().st_size > 10_000
 
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000"]
+    # bytes, not text: Chromium's stderr (D-Bus, fonts) is not always valid UTF-8
     dom = subprocess.run(
         [browser, *flags, "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True, timeout=120, check=True,
+    ).stdout.decode("utf-8")  # fmt: skip
     shot = tmp_path / "note.png"
     subprocess.run(
         [browser, *flags, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()],

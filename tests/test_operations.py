@@ -65,6 +65,7 @@ def python(
         env={**run.env, **(extra_env or {})},
         capture_output=True,
         text=True,
+        errors="replace",  # a killed process may stop mid-character
         timeout=600,
     )
 
@@ -87,6 +88,7 @@ def test_readers_see_only_complete_versions_during_three_publishes(
         [sys.executable, "-c", READER_LOOP, str(run.reporting), str(stop)],
         stdout=subprocess.PIPE,
         text=True,
+        errors="replace",  # a killed process may stop mid-character
     )
     try:
         time.sleep(1)
@@ -133,6 +135,7 @@ def test_a_run_killed_mid_build_changes_nothing_and_the_next_run_publishes(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        errors="replace",  # a killed process may stop mid-character
         start_new_session=True,
     )
     assert process.stdout is not None
@@ -257,6 +260,7 @@ def test_the_reporting_file_opens_with_an_older_duckdb(pipeline: PipelineRun) ->
             [str(python_bin), "-m", "pip", "install", "--quiet", "duckdb==1.1.3"],
             capture_output=True,
             text=True,
+            errors="replace",  # a killed process may stop mid-character
         )
         assert install.returncode == 0, f"could not install duckdb 1.1.3: {install.stderr[-2000:]}"
     result = subprocess.run(
@@ -270,6 +274,7 @@ def test_the_reporting_file_opens_with_an_older_duckdb(pipeline: PipelineRun) ->
         ],
         capture_output=True,
         text=True,
+        errors="replace",  # a killed process may stop mid-character
     )
     assert result.returncode == 0, result.stderr[-2000:]
     version, rows = result.stdout.split()

@@ -59,6 +59,7 @@ def test_reporting_file_opens_read_only_from_another_process(pipeline: PipelineR
         [sys.executable, "-c", script, str(pipeline.reporting)],
         capture_output=True,
         text=True,
+        errors="replace",  # a killed process may stop mid-character
         check=True,
     )
     counts = json.loads(result.stdout)

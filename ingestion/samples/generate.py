@@ -409,7 +409,7 @@ def _vpr(
     write_xlsx(landing / rel, [sheet])
 
 
-_EGE_HEADER = [
+EGE_HEADER = [
     "№",
     "Код МСУ",
     "Код ОО",
@@ -426,7 +426,7 @@ _EGE_HEADER = [
     "Первичный балл",
     "Балл",
 ]
-_BASE_HEADER = [*_EGE_HEADER[:12], "Первичный балл", "Оценка"]
+EGE_BASE_HEADER = [*EGE_HEADER[:12], "Первичный балл", "Оценка"]
 
 
 def _pupils(rng: np.random.Generator, truth_key: str, count: int) -> list[dict[str, Any]]:
@@ -478,7 +478,7 @@ def _ege(
         if not is_xlsx:
             sheet.add([""] * 14, "skipped")  # ";;;;" before the title
         sheet.add([f"{int(code):02d} - {name} {date}"], "skipped")
-        header = _BASE_HEADER if code == "22" else _EGE_HEADER
+        header = EGE_BASE_HEADER if code == "22" else EGE_HEADER
         sheet.add(header, "skipped")
         abilities = np.array([a for _, _, a in rows])
         if code == "22":
@@ -596,7 +596,7 @@ def _ege_defects(year_index: int, code: str) -> dict[int, str]:
     return plan.get((year_index, code), {})
 
 
-_OGE_HEADER = [
+OGE_HEADER = [
     "№",
     "Код МСУ",
     "Код ОО",
@@ -638,7 +638,7 @@ def _oge(
         sheet = SheetWriter(truth, rel, "oge_rcoi", year, None if as_csv else "Лист1")
         sheet.add([f"{int(code):02d} - {name} {date}"], "skipped")
         sheet.add([], "skipped")
-        sheet.add(_OGE_HEADER, "skipped")
+        sheet.add(OGE_HEADER, "skipped")
         abilities = np.array([a for _, _, a in takers])
         primary = w.oge_primary(abilities, maximum, mean, sd)
         marks = w.oge_marks(primary, w.OGE_SCALES[code])

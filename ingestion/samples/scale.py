@@ -43,6 +43,7 @@ import xlsxwriter
 
 from ingestion.samples import names as nm
 from ingestion.samples import world as w
+from ingestion.samples.generate import EGE_BASE_HEADER, EGE_HEADER, OGE_HEADER
 
 YEARS = (2021, 2022, 2023)
 _CREATED = dt.datetime(2024, 1, 1)
@@ -73,40 +74,6 @@ _FEMALE_SPACE = len(nm.SURNAMES_M) * len(nm.NAMES_F) * len(nm.PATRONYMIC_ROOTS)
 NAME_SPACE = _MALE_SPACE + _FEMALE_SPACE
 _NAME_STRIDE = 10_007  # prime, coprime with NAME_SPACE: consecutive pupils get distinct names
 
-EGE_HEADER = [
-    "№",
-    "Код МСУ",
-    "Код ОО",
-    "Класс",
-    "Код ППЭ",
-    "Аудитория",
-    "Фамилия",
-    "Имя",
-    "Отчество",
-    "Серия",
-    "Номер",
-    "Задания с кратким ответом",
-    "Задания с развёрнутым ответом",
-    "Первичный балл",
-    "Балл",
-]
-EGE_BASE_HEADER = [*EGE_HEADER[:12], "Первичный балл", "Оценка"]
-OGE_HEADER = [
-    "№",
-    "Код МСУ",
-    "Код ОО",
-    "Класс",
-    "Код ППЭ",
-    "Аудитория",
-    "Фамилия",
-    "Имя",
-    "Отчество",
-    "Документ",
-    "Задания с кратким ответом",
-    "Задания с развёрнутым ответом",
-    "Первичный балл",
-    "Оценка",
-]
 REGISTRY_HEADER = [
     "№ п/п",
     "Код ОО (РЦОИ)",

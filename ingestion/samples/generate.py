@@ -77,6 +77,18 @@ class Truth:
         self.indicators: list[dict[str, Any]] = []  # one per loaded plan/fact form row
         self.indicator_summaries: list[dict[str, Any]] = []  # the forms' own summary lines
         self.mechanism_scores: list[dict[str, Any]] = []  # loaded expert points (seed 004)
+        # known cases for the marts: {"case", "school_code", "academic_years", "detail"}
+        self.planted: list[dict[str, Any]] = []
+
+    def plant(self, case: str, school_code: str, academic_years: list[int], detail: str) -> None:
+        self.planted.append(
+            {
+                "case": case,
+                "school_code": school_code,
+                "academic_years": academic_years,
+                "detail": detail,
+            }
+        )
 
     def write(self, truth_dir: Path) -> None:
         truth_dir.mkdir(parents=True, exist_ok=True)
@@ -88,6 +100,7 @@ class Truth:
             "indicators": self.indicators,
             "indicator_summaries": self.indicator_summaries,
             "mechanism_scores": self.mechanism_scores,
+            "planted": self.planted,
         }
         (truth_dir / "truth.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -183,7 +196,17 @@ def generate(
     rng = np.random.default_rng(seed)
     municipalities, per_muni = SCALES[scale]
     region = w.build_region(rng, "27", municipalities, per_muni)
+    w.plant_cases(np.random.default_rng((seed, 1)), region)  # own stream: the rest unchanged
     truth = Truth()
+    for s in region.schools:
+        for case in s.planted:
+            detail = {
+                "low_results": "ability far below the region in every procedure and year",
+                "inflated_journal": "journal marks inflated: ~55% of ВПР marks below the journal",
+                "inflated_vpr": "ВПР marks inflated in the last year only; ЕГЭ not inflated",
+            }[case]
+            years_planted = [years[-1]] if case == "inflated_vpr" else list(years)
+            truth.plant(case, s.school_code, years_planted, detail)
     truth.schools = [
         {k: v for k, v in asdict(s).items() if k not in ("cohort", "ability")}
         | {"grades": list(s.grades)}
@@ -196,7 +219,15 @@ def generate(
     municipality_names = list(dict.fromkeys(s.municipality for s in region.schools))
     for index, year in enumerate(years):
         _registry(landing, truth, region, year, with_reference_sheet=index == 0)
-        _vpr(landing, truth, region, year, rng, layout=("counts" if index == 0 else "percent"))
+        _vpr(
+            landing,
+            truth,
+            region,
+            year,
+            rng,
+            layout=("counts" if index == 0 else "percent"),
+            inflated=index == len(years) - 1,
+        )
         _ege(landing, truth, region, year, rng, index)
         _oge(landing, truth, region, year, rng, index)
         write_indicator_forms(landing, truth, municipality_names, year, index, rng)
@@ -267,8 +298,16 @@ def _registry(
 
 
 def _vpr(
-    landing: Path, truth: Truth, region: w.Region, year: int, rng: np.random.Generator, layout: str
+    landing: Path,
+    truth: Truth,
+    region: w.Region,
+    year: int,
+    rng: np.random.Generator,
+    layout: str,
+    inflated: bool = False,
 ) -> None:
+    """ФИС ОКО «Статистика по отметкам»; with inflated=True the inflated_vpr schools' marks
+    are shifted up (the year their results stop being objective)."""
     campaign_year = year + 1
     autumn = campaign_year == 2022  # ВПР 2022 moved to autumn (DOMAIN §2.1)
     season = "осень" if autumn else "весна"
@@ -328,7 +367,10 @@ def _vpr(
         for s in schools:
             for grade in (g for g in range(4, 9) if g in s.grades):
                 for code, subject, probs in w.VPR_SUBJECTS[grade]:
-                    res = w.vpr_results(rng, s, grade, probs)
+                    shift = (
+                        w.INFLATED_VPR_SHIFT if inflated and "inflated_vpr" in s.planted else 0.0
+                    )
+                    res = w.vpr_results(rng, s, grade, probs, shift)
                     n = res["participants"]
                     mk = res["marks"]
                     if layout == "counts":

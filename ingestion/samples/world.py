@@ -252,6 +252,50 @@ def build_region(
     return Region(region_code, "Хабаровский край", schools)
 
 
+# Known cases planted in the demo data for the marts to find (DOMAIN §4). Each has its own
+# schools; every other school is "clean" and no mart may flag it.
+#   low_results       ability far below the region: ШНОР (§4.1), all procedures, all years
+#   inflated_journal  journal marks inflated: many pupils' ВПР mark below the journal (M1)
+#   inflated_vpr      ВПР marks inflated in the last year only, not confirmed by the school's
+#                     ЕГЭ and a sharp jump against the previous year (M2, M4)
+# Other issues plant their own cases in other sources (context forms: unfavourable_context,
+# resilient) and record them in the truth's "planted" list beside these.
+PLANTED_SCHOOL_CASES = ("low_results", "inflated_journal", "inflated_vpr")
+LOW_RESULTS_ABILITY = -1.3
+INFLATED_VPR_SHIFT = 1.6
+
+
+def plant_cases(rng: np.random.Generator, region: Region) -> None:
+    """Plant each case of PLANTED_SCHOOL_CASES in one СОШ of every municipality.
+
+    СОШ only (they take ВПР, ОГЭ and ЕГЭ), never a branch's parent, and a cohort big enough
+    (9+) for the markers' minimum group sizes; a school carries at most one case. Where a
+    municipality has fewer such schools than cases, the order of the cases rotates from one
+    municipality to the next so that every case is planted somewhere.
+    """
+    municipalities = list(dict.fromkeys(s.municipality for s in region.schools))
+    for m, municipality in enumerate(municipalities):
+        k = m % len(PLANTED_SCHOOL_CASES)
+        cases = PLANTED_SCHOOL_CASES[k:] + PLANTED_SCHOOL_CASES[:k]
+        parents = {s.parent_code for s in region.schools if s.parent_code}
+        candidates = [
+            s
+            for s in region.schools
+            if s.municipality == municipality
+            and s.school_type == "СОШ"
+            and s.school_code not in parents
+            and s.cohort >= 9
+        ]
+        chosen = rng.permutation(len(candidates))[: len(PLANTED_SCHOOL_CASES)]
+        for case, index in zip(cases, chosen, strict=False):
+            school = candidates[int(index)]
+            school.planted.append(case)
+            if case == "low_results":
+                school.ability = LOW_RESULTS_ABILITY
+            elif case in ("inflated_journal", "inflated_vpr"):
+                school.ability = float(np.clip(school.ability, -0.3, 0.1))
+
+
 def _school_types(rng: np.random.Generator, count: int) -> list[str]:
     types = ["СОШ"] * count
     specials = ["Гимназия", "Лицей", "ООШ", "ООШ", "Вечерняя (сменная) школа", "НОШ", "ООШ"]

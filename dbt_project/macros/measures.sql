@@ -8,3 +8,17 @@
 {% macro safe_mean(total, count, digits=2) -%}
     case when {{ count }} > 0 then round(1.0 * ({{ total }}) / ({{ count }}), {{ digits }}) end
 {%- endmacro %}
+
+{#- Wilson score interval's lower bound (0-100) of a share successes / n at z standard errors:
+    how low the school's true share could plausibly be, given how few pupils it has. z = 0
+    gives the observed share. Standard SQL (sqrt), NULL when n is 0. -#}
+{% macro wilson_lower_pct(successes, n, z) -%}
+    case when ({{ n }}) > 0 then 100.0 * (
+        (1.0 * ({{ successes }}) / ({{ n }}) + ({{ z }}) * ({{ z }}) / (2.0 * ({{ n }}))
+        - ({{ z }}) * sqrt(
+            (1.0 * ({{ successes }}) / ({{ n }})) * (1.0 - 1.0 * ({{ successes }}) / ({{ n }})) / ({{ n }})
+            + ({{ z }}) * ({{ z }}) / (4.0 * ({{ n }}) * ({{ n }}))
+        ))
+        / (1.0 + ({{ z }}) * ({{ z }}) / ({{ n }}))
+    ) end
+{%- endmacro %}

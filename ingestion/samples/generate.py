@@ -202,7 +202,7 @@ def generate(
         for case in s.planted:
             detail = {
                 "low_results": "ability far below the region in every procedure and year",
-                "inflated_journal": "journal marks inflated: ~55% of ВПР marks below the journal",
+                "inflated_journal": "journal marks inflated: ~65% of ВПР marks below the journal",
                 "inflated_vpr": "ВПР marks inflated in the last year only; ЕГЭ not inflated",
             }[case]
             years_planted = [years[-1]] if case == "inflated_vpr" else list(years)

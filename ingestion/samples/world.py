@@ -263,21 +263,27 @@ def build_region(
 PLANTED_SCHOOL_CASES = ("low_results", "inflated_journal", "inflated_vpr")
 LOW_RESULTS_ABILITY = -1.3
 INFLATED_VPR_SHIFT = 1.6
+INFLATED_JOURNAL_EXTRA_LOWERED = 0.40  # on top of the usual ~25 % of marks below the journal
+# A clean school is ordinary: its ability stays within this band (the region's usual spread
+# without its tails), so that what the marts flag is what was planted, not a random draw that
+# happens to be a genuinely weak or strong school.
+CLEAN_ABILITY_BAND = (-0.45, 0.75)
 
 
 def plant_cases(rng: np.random.Generator, region: Region) -> None:
     """Plant each case of PLANTED_SCHOOL_CASES in one СОШ of every municipality.
 
-    СОШ only (they take ВПР, ОГЭ and ЕГЭ), never a branch's parent, and a cohort big enough
-    (9+) for the markers' minimum group sizes; a school carries at most one case. Where a
-    municipality has fewer such schools than cases, the order of the cases rotates from one
-    municipality to the next so that every case is planted somewhere.
+    СОШ only (they take ВПР, ОГЭ and ЕГЭ), never a branch's parent, with a cohort of 9+ pupils
+    (12+ for the marker cases, whose evidence must stand out from sampling noise); a school
+    carries at most one case. Where a municipality has fewer such schools than cases, the order
+    of the cases rotates from one municipality to the next so that every case is planted
+    somewhere.
     """
     municipalities = list(dict.fromkeys(s.municipality for s in region.schools))
+    parents = {s.parent_code for s in region.schools if s.parent_code}
     for m, municipality in enumerate(municipalities):
         k = m % len(PLANTED_SCHOOL_CASES)
         cases = PLANTED_SCHOOL_CASES[k:] + PLANTED_SCHOOL_CASES[:k]
-        parents = {s.parent_code for s in region.schools if s.parent_code}
         candidates = [
             s
             for s in region.schools
@@ -286,14 +292,23 @@ def plant_cases(rng: np.random.Generator, region: Region) -> None:
             and s.school_code not in parents
             and s.cohort >= 9
         ]
-        chosen = rng.permutation(len(candidates))[: len(PLANTED_SCHOOL_CASES)]
-        for case, index in zip(cases, chosen, strict=False):
-            school = candidates[int(index)]
+        for case in cases:
+            # the marker cases need groups big enough to be told from sampling noise
+            fit = [s for s in candidates if case == "low_results" or s.cohort >= 12]
+            if not fit:
+                continue
+            school = fit[int(rng.integers(len(fit)))]
+            candidates.remove(school)
             school.planted.append(case)
             if case == "low_results":
                 school.ability = LOW_RESULTS_ABILITY
-            elif case in ("inflated_journal", "inflated_vpr"):
+            elif case == "inflated_journal":
                 school.ability = float(np.clip(school.ability, -0.3, 0.1))
+            elif case == "inflated_vpr":  # its ЕГЭ must not confirm the inflated ВПР
+                school.ability = -0.25
+    for school in region.schools:
+        if not school.planted:
+            school.ability = float(np.clip(school.ability, *CLEAN_ABILITY_BAND))
 
 
 def _school_types(rng: np.random.Generator, count: int) -> list[str]:
@@ -373,7 +388,9 @@ def vpr_results(
     marks = marks_from_latent(latent, cutpoints(probabilities))
     counts = {k: int((marks == k).sum()) for k in (2, 3, 4, 5)}
     # journal mark vs ВПР mark: ВПР lower than the journal ("понизили") ~ 25 %, higher ~ 7 %
-    lowered_share = 0.25 + (0.30 if "inflated_journal" in school.planted else 0.0)
+    lowered_share = 0.25 + (
+        INFLATED_JOURNAL_EXTRA_LOWERED if "inflated_journal" in school.planted else 0.0
+    )
     draw = rng.random(n)
     lowered = int(((draw < lowered_share) & (marks < 5)).sum())
     raised = int(((draw > 1 - 0.07) & (marks > 2)).sum())

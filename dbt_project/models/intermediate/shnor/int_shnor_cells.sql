@@ -1,9 +1,11 @@
 {#- One row per school × ШНОР procedure (shnor_procedures seed) × academic year with 5+
     participants (shnor_parameters): the share of low results (ВПР/ОГЭ «2», ЕГЭ below the
     year's minimum or base «2»), the share of high results (mark 5, ЕГЭ 81+), the region's
-    percentiles of both for that procedure and year, and whether the cell is flagged low
-    (share_low ≥ P_low and share_high ≤ P_high, and some low results at all: a cell without
-    any «2» is never flagged; DOMAIN §4.1, a derived rule). -#}
+    percentiles of both for that procedure and year, the region's pooled share of low results,
+    and whether the cell is flagged low: share_low ≥ P_low and share_high ≤ P_high, and the
+    share of low results clearly above the region's pooled share (the Wilson lower bound at
+    significance_z above it: a small school is not flagged for two «2» among six pupils; a cell
+    without any «2» is never flagged). DOMAIN §4.1, a derived rule. -#}
 with
 
 procedures as (
@@ -38,6 +40,8 @@ cells as (
         r.*,
         {{ pct('r.low_result_count', 'r.participants_count') }} as pct_low,
         {{ pct('r.high_result_count', 'r.participants_count') }} as pct_high,
+        {{ wilson_lower_pct('r.low_result_count', 'r.participants_count', 'pr.significance_z') }}
+            as pct_low_lower_bound,
         pr.q_low,
         pr.q_high
     from results as r
@@ -56,6 +60,8 @@ ranked as (
         procedure_label,
         pct_low,
         pct_high,
+        low_result_count,
+        participants_count,
         (count(*) over (partition by region_code, academic_year, procedure_label) - 1) * q_low as low_position,
         (count(*) over (partition by region_code, academic_year, procedure_label) - 1) * q_high as high_position,
         row_number() over (partition by region_code, academic_year, procedure_label order by pct_low) - 1 as low_rank,
@@ -76,6 +82,7 @@ regional as (
             max(case when low_rank = ceil(low_position) then pct_low end)
             - max(case when low_rank = floor(low_position) then pct_low end)
         ) as pct_low_reference,
+        100.0 * sum(low_result_count) / sum(participants_count) as pct_low_pooled,
         max(case when high_rank = floor(high_position) then pct_high end)
         + (max(high_position) - floor(max(high_position)))
         * (
@@ -97,9 +104,12 @@ final as (
         c.pct_high,
         round(g.pct_low_reference, 2) as pct_low_reference,
         round(g.pct_high_reference, 2) as pct_high_reference,
+        round(g.pct_low_pooled, 2) as pct_low_region,
+        round(c.pct_low_lower_bound, 2) as pct_low_lower_bound,
         c.pct_low > 0
         and c.pct_low >= g.pct_low_reference
-        and c.pct_high <= g.pct_high_reference as is_flagged_low
+        and c.pct_high <= g.pct_high_reference
+        and c.pct_low_lower_bound > g.pct_low_pooled as is_flagged_low
     from cells as c
     inner join regional as g
         on

@@ -57,6 +57,8 @@ scored as (
         max(min_flag_cells) as min_flag_cells,
         count(*) as cells_with_data,
         sum(case when is_flagged_low then 1 else 0 end) as flagged_cells,
+        string_agg(distinct case when is_flagged_low then procedure_label end, ', ' order by case when is_flagged_low then procedure_label end)
+            as flagged_procedures,
         string_agg(
             case
                 when is_flagged_low
@@ -83,6 +85,7 @@ final as (
         cells_with_data,
         flagged_cells,
         {{ pct('flagged_cells', 'cells_with_data') }} as pct_cells_flagged,
+        flagged_procedures,
         flagged_cells >= min_flag_cells
         and flagged_cells >= min_flag_share * cells_with_data as is_shnor,
         case

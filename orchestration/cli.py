@@ -120,8 +120,8 @@ def headline(settings: Settings) -> str:
     con = duckdb.connect(str(settings.reporting_path), read_only=True)
     try:
 
-        def q(sql: str) -> Any:
-            return con.execute(sql)
+        def q(sql: str, parameters: list[Any] | None = None) -> Any:
+            return con.execute(sql, parameters or [])
 
         version, published_at, provisional = fetch_one(
             con,
@@ -195,21 +195,7 @@ def headline(settings: Settings) -> str:
                 f"(rank {rank} of {ranked}"
                 + (f", {change:+.1f} points on the year)" if change is not None else ")")
             )
-        for year, muni, names in q(
-            """
-            select academic_year, municipality_name,
-                   string_agg(school_short_name || ' (' || cast(flagged_cells as varchar) || ' of '
-                              || cast(cells_with_data as varchar) || ' cells)', '; ')
-            from marts.mart_shnor_risk
-            where is_shnor and academic_year = (select max(academic_year)
-                                                from marts.mart_shnor_risk)
-            group by all order by municipality_name limit 1
-            """
-        ).fetchall():
-            lines.append(
-                f"  ШНОР {year}/{str(year + 1)[2:]} (derived rule), {muni}: {names} "
-                "— reasons in marts.mart_shnor_risk"
-            )
+        lines.extend(_municipality_headline(q))
         quarantined = fetch_one(con, "select count(*) from audit.quarantine")[0]
         files, read, loaded, held, skipped = fetch_one(
             con,
@@ -228,6 +214,51 @@ def headline(settings: Settings) -> str:
         return "\n".join(lines)
     finally:
         con.close()
+
+
+def _municipality_headline(q: Any) -> list[str]:
+    """For the municipality of the analytical note (the first by name) and the latest year:
+    the ШНОР schools with the procedures that flagged them and the schools with markers of
+    non-objective results."""
+    rows = q(
+        "select min(municipality_name), max(academic_year) from marts.mart_shnor_risk"
+    ).fetchall()
+    if not rows or rows[0][0] is None:
+        return []
+    muni, year = rows[0]
+    label = f"{year}/{str(year + 1)[2:]}"
+    lines = [f"  {muni}, {label}:"]
+    shnor = q(
+        "select school_short_name, flagged_cells, cells_with_data, flagged_procedures "
+        "from marts.mart_shnor_risk where is_shnor and municipality_name = ? "
+        "and academic_year = ? order by school_short_name",
+        [muni, year],
+    ).fetchall()
+    lines.append(f"    ШНОР (derived rule): {len(shnor)} school(s)")
+    for name, flagged, cells, procedures in shnor:
+        lines.append(f"      {name}: {flagged} of {cells} cells low — {procedures}")
+    markers = q(
+        "select school_short_name, max(school_marker_types), bool_or(is_objectivity_risk), "
+        "string_agg(distinct case when is_m1_journal_mismatch then 'M1' end, ''), "
+        "string_agg(distinct case when is_m2_high_not_confirmed then 'M2' end, ''), "
+        "string_agg(distinct case when is_m4_sharp_change then 'M4' end, ''), "
+        "count(*) filter (where n_markers > 0) "
+        "from marts.mart_objectivity_markers where municipality_name = ? and academic_year = ? "
+        "group by school_short_name having max(n_markers) > 0 order by school_short_name",
+        [muni, year],
+    ).fetchall()
+    lines.append(
+        f"    objectivity markers (derived, not the federal list): {len(markers)} school(s)"
+    )
+    for name, _types, risk, m1, m2, m4, works in markers:
+        kinds = ", ".join(k for k in (m1, m2, m4) if k)
+        lines.append(
+            f"      {name}: {kinds} in {works} work(s)" + (" — objectivity risk" if risk else "")
+        )
+    lines.append(
+        "    reasons: marts.mart_shnor_risk.reason, marts.mart_objectivity_markers.evidence"
+    )
+    return lines
 
 
 def demo(settings: Settings, instance: dg.DagsterInstance, *, regenerate: bool) -> bool:

@@ -10,8 +10,8 @@ the queries to trace any other figure back to files and rows.
 
 Sections: 1 programme indicators, plan and fact, with the summary recomputed (and the form's own
 claim beside it where they differ); 2 schools with low results (ШНОР) and at risk, with reasons
-(mart_shnor_risk, a derived methodology); 3 the ВПР journal comparison (raw material of the objectivity
-markers, not the markers); 4 dynamics of Russian and mathematics (ВПР, ОГЭ, ЕГЭ) with charts;
+(mart_shnor_risk, a derived methodology); 3 the markers of non-objective ВПР results
+(mart_objectivity_markers, derived) and the journal comparison behind M1; 4 dynamics of Russian and mathematics (ВПР, ОГЭ, ЕГЭ) with charts;
 5 the quality-management mechanisms (П20); 6 data-quality caveats.
 """
 
@@ -133,7 +133,7 @@ def collect(reporting: Path, municipality: str, year: int) -> list[Section]:
         return [
             _indicators(con, municipality, year),
             _shnor(con, municipality, year),
-            _journal(con, municipality, year),
+            _objectivity(con, municipality, year),
             _dynamics(con, municipality, year),
             _mechanisms(con, municipality, year),
             _caveats(con, municipality, year),
@@ -213,6 +213,26 @@ def _indicators(con: duckdb.DuckDBPyConnection, municipality: str, year: int) ->
                 css_id=f"indicators-{n}",
             )
         )
+    computed = _rows(
+        con,
+        "select indicator_code, indicator_name, indicator_value, numerator, denominator, rule "
+        "from marts.mart_municipal_indicators where municipality_name = ? and academic_year = ? "
+        "order by indicator_code",
+        [municipality, year],
+    )
+    if computed:
+        section.tables.append(
+            Table(
+                "Показатели мотивирующего мониторинга, рассчитанные по результатам оценочных "
+                "процедур",
+                "marts.mart_municipal_indicators",
+                ["№", "Показатель", "Значение, %", "Числитель", "Знаменатель", "Правило"],
+                [[c, nm or "", _num(v), num, den, rule] for c, nm, v, num, den, rule in computed],
+                note="Формулы — производные (DOMAIN §4.4): в методике мотивирующего мониторинга "
+                "указаны названия показателей, но не формулы.",
+                css_id="computed-indicators",
+            )
+        )
     return section
 
 
@@ -229,8 +249,9 @@ def _shnor(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Sect
         [
             "Производная методика (DOMAIN §4.1; пороги ФИОКО не опубликованы): ячейка «процедура "
             "× год» отмечается, если доля «2» (ЕГЭ — ниже минимума) не ниже 75-го перцентиля "
-            "школ региона, а доля высоких результатов не выше 25-го; ШНОР — отмечено не менее "
-            "половины ячеек с данными и не менее трёх (параметры — справочник shnor_parameters)."
+            "школ региона, доля высоких результатов не выше 25-го, а доля «2» явно (с учётом "
+            "размера группы) выше региональной; ШНОР — отмечено не менее половины ячеек с "
+            "данными и не менее трёх (параметры — справочник shnor_parameters)."
         ],
         [
             Table(
@@ -242,6 +263,54 @@ def _shnor(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Sect
             )
         ],
     )
+
+
+def _objectivity(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+    markers = _rows(
+        con,
+        "select school_short_name, subject_code, grade, participants_count, "
+        "is_m1_journal_mismatch, is_m2_high_not_confirmed, is_m4_sharp_change, "
+        "is_objectivity_risk, evidence from marts.mart_objectivity_markers "
+        "where municipality_name = ? and academic_year = ? and n_markers > 0 "
+        "order by is_objectivity_risk desc, school_short_name, subject_code, grade",
+        [municipality, year],
+    )
+    section = _journal(con, municipality, year)
+    section.title = "3. Признаки необъективности результатов ВПР"
+    section.paragraphs = [
+        "Производная методика (DOMAIN §4.3; это не федеральный перечень ОО с признаками "
+        "необъективности): M1 — доля отметок ниже журнальных не менее 40 % и явно выше, чем в "
+        "других школах региона; M2 — средняя отметка на 2 и более ст. откл. выше других школ "
+        "при ЕГЭ школы ниже регионального (кроме лицеев, гимназий, СОШ с УИОП); M4 — резкий "
+        "рост позиции школы за год или падение когорты. Каждый признак требует различия, "
+        "которое не объясняется случайностью малой группы (параметры — справочник "
+        "objectivity_parameters). «Риск» — два и более вида признаков у школы в году.",
+        f"Школ с признаками: {len({m[0] for m in markers})}; "
+        f"из них с риском необъективности: {len({m[0] for m in markers if m[7]})}.",
+        *section.paragraphs,
+    ]
+    section.tables.insert(
+        0,
+        Table(
+            "Работы ВПР с признаками необъективности",
+            "marts.mart_objectivity_markers",
+            ["ОО", "Предмет", "Класс", "Участников", "Признаки", "Риск", "Обоснование"],
+            [
+                [
+                    school,
+                    SUBJECT_RU.get(subject, subject),
+                    grade,
+                    n,
+                    ", ".join(k for k, on in (("M1", m1), ("M2", m2), ("M4", m4)) if on),
+                    "да" if risk else "",
+                    evidence,
+                ]
+                for school, subject, grade, n, m1, m2, m4, risk, evidence in markers
+            ],
+            css_id="objectivity",
+        ),
+    )
+    return section
 
 
 def _journal(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
@@ -259,9 +328,8 @@ def _journal(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Se
     return Section(
         "3. ВПР: сравнение отметок с отметками по журналу",
         [
-            "Школы с наибольшей долей повышенных и пониженных отметок (первичный материал для "
-            "признаков необъективности; сами признаки M1–M7 будут рассчитываться витриной "
-            "mart_objectivity_markers)."
+            "Сравнение с журналом: школы с наибольшей долей повышенных и пониженных отметок "
+            "(первичный материал признака M1)."
         ],
         [
             Table(
@@ -348,6 +416,27 @@ def _dynamics(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> S
                 ],
                 note="Показатели групп менее 5 участников не публикуются («—»).",
                 css_id="schools",
+            ),
+            Table(
+                f"Доля школ с положительной динамикой, {_year(year)} к {_year(year - 1)}",
+                "marts.mart_positive_dynamics",
+                ["Процедура", "Школ сравнено", "С положит. динамикой", "%", "ШНОР", "из них", "%"],
+                [
+                    [label, n, pos, _num(pct), sn, spos, _num(spct)]
+                    for label, n, pos, pct, sn, spos, spct in _rows(
+                        con,
+                        "select procedure_label, schools_compared, schools_positive, "
+                        "pct_schools_positive, shnor_schools_compared, shnor_schools_positive, "
+                        "pct_shnor_schools_positive from marts.mart_positive_dynamics "
+                        "where municipality_name = ? and academic_year = ? "
+                        "order by procedure_label",
+                        [municipality, year],
+                    )
+                ],
+                note="Положительная динамика: доля низких результатов снизилась или средний "
+                "результат вырос, и ни то ни другое не ухудшилось сверх допуска "
+                "(справочник dynamics_procedures).",
+                css_id="positive-dynamics",
             ),
         ],
         [
@@ -536,7 +625,7 @@ def _xlsx(path: Path, title: str, sections: list[Section]) -> None:
     bold = book.add_format({"bold": True})
     header = book.add_format({"bold": True, "bg_color": "#E8EEF5", "border": 1, "text_wrap": True})
     cell = book.add_format({"border": 1, "valign": "top"})
-    sheet_names = ["Показатели", "ШНОР", "Журнал ВПР", "Динамика", "Механизмы", "Ограничения"]
+    sheet_names = ["Показатели", "ШНОР", "Объективность", "Динамика", "Механизмы", "Ограничения"]
     for name, section in zip(sheet_names, sections, strict=True):
         ws = book.add_worksheet(name)
         ws.write(0, 0, title, bold)

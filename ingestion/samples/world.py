@@ -271,30 +271,36 @@ CLEAN_ABILITY_BAND = (-0.45, 0.75)
 
 
 def plant_cases(rng: np.random.Generator, region: Region) -> None:
-    """Plant each case of PLANTED_SCHOOL_CASES in one СОШ of every municipality.
+    """Plant each case of PLANTED_SCHOOL_CASES in max(1, municipalities // 2) schools.
 
-    СОШ only (they take ВПР, ОГЭ and ЕГЭ), never a branch's parent, with a cohort of 9+ pupils
-    (12+ for the marker cases, whose evidence must stand out from sampling noise); a school
-    carries at most one case. Where a municipality has fewer such schools than cases, the order
-    of the cases rotates from one municipality to the next so that every case is planted
-    somewhere.
+    The cases go round the municipalities (case k's j-th school in municipality k + 3j), so that
+    a region stays mostly ordinary: planted schools are few, as in life, and the markers'
+    regional references are made of ordinary schools. СОШ only (they take ВПР, ОГЭ and ЕГЭ),
+    never a branch's parent, with a cohort of 9+ pupils (12+ for the marker cases, whose
+    evidence must stand out from sampling noise); a school carries at most one case.
     """
     municipalities = list(dict.fromkeys(s.municipality for s in region.schools))
     parents = {s.parent_code for s in region.schools if s.parent_code}
-    for m, municipality in enumerate(municipalities):
-        k = m % len(PLANTED_SCHOOL_CASES)
-        cases = PLANTED_SCHOOL_CASES[k:] + PLANTED_SCHOOL_CASES[:k]
-        candidates = [
-            s
-            for s in region.schools
-            if s.municipality == municipality
-            and s.school_type == "СОШ"
-            and s.school_code not in parents
-            and s.cohort >= 9
-        ]
-        for case in cases:
+    candidates = [
+        s
+        for s in region.schools
+        if s.school_type == "СОШ" and s.school_code not in parents and s.cohort >= 9
+    ]
+    copies = max(1, len(municipalities) // 2)
+    for j in range(copies):
+        for k, case in enumerate(PLANTED_SCHOOL_CASES):
+            first = (k + j * len(PLANTED_SCHOOL_CASES)) % len(municipalities)
             # the marker cases need groups big enough to be told from sampling noise
-            fit = [s for s in candidates if case == "low_results" or s.cohort >= 12]
+            fit: list[School] = []
+            for step in range(len(municipalities)):  # the next municipality if none fits
+                municipality = municipalities[(first + step) % len(municipalities)]
+                fit = [
+                    s
+                    for s in candidates
+                    if s.municipality == municipality and (case == "low_results" or s.cohort >= 12)
+                ]
+                if fit:
+                    break
             if not fit:
                 continue
             school = fit[int(rng.integers(len(fit)))]

@@ -1,0 +1,93 @@
+"""The analytical marts against the cases the generator planted (truth["planted"]).
+
+The tiny generated region (seed 7) has one school per planted case and per municipality where
+it fits: low results (ШНОР), inflated journal marks (M1) and ВПР inflated in the last year only
+(M2 high result not confirmed by ЕГЭ, M4 sharp jump). Every other school is clean: ordinary
+ability, ordinary journal agreement. The marts must find every planted case and flag no clean
+school — in every year, through the published file, as an analyst would query it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import duckdb
+import pytest
+
+from tests.conftest import PipelineRun
+
+pytestmark = pytest.mark.xdist_group("pipeline")
+
+
+def _planted(run: PipelineRun) -> tuple[dict[str, list[dict]], set[str]]:
+    by_case: dict[str, list[dict]] = defaultdict(list)
+    for case in run.truth["planted"]:
+        by_case[case["case"]].append(case)
+    planted_codes = {case["school_code"] for case in run.truth["planted"]}
+    return by_case, planted_codes
+
+
+def _school_ids(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("select school_code_src, school_id from marts.dim_school").fetchall())
+
+
+def test_shnor_finds_every_low_results_school_and_no_clean_one(pipeline: PipelineRun) -> None:
+    by_case, planted_codes = _planted(pipeline)
+    assert by_case["low_results"], "the generator planted no low-results school"
+    con = duckdb.connect(str(pipeline.reporting), read_only=True)
+    ids = _school_ids(con)
+    shnor = set(
+        con.execute(
+            "select school_id, academic_year from marts.mart_shnor_risk where is_shnor"
+        ).fetchall()
+    )
+    for case in by_case["low_results"]:
+        for year in case["academic_years"]:
+            assert (ids[case["school_code"]], year) in shnor, (case, sorted(shnor))
+    clean_ids = {ids[code] for code in ids if code not in planted_codes}
+    flagged_clean = sorted(s for s in shnor if s[0] in clean_ids)
+    assert flagged_clean == [], f"clean schools flagged ШНОР: {flagged_clean}"
+    # every ШНОР row says why, naming the procedures behind it
+    reasons = con.execute(
+        "select reason, flagged_procedures from marts.mart_shnor_risk where is_shnor"
+    ).fetchall()
+    assert all(reason and procedures for reason, procedures in reasons)
+
+
+def test_objectivity_markers_find_every_planted_case_and_no_clean_school(
+    pipeline: PipelineRun,
+) -> None:
+    by_case, planted_codes = _planted(pipeline)
+    assert by_case["inflated_journal"] and by_case["inflated_vpr"]
+    con = duckdb.connect(str(pipeline.reporting), read_only=True)
+    ids = _school_ids(con)
+    rows = con.execute(
+        """
+        select school_id, academic_year,
+               bool_or(is_m1_journal_mismatch), bool_or(is_m2_high_not_confirmed),
+               bool_or(is_m4_sharp_change), bool_or(is_objectivity_risk), max(n_markers)
+        from marts.mart_objectivity_markers group by all
+        """
+    ).fetchall()
+    found = {(r[0], r[1]): r[2:] for r in rows}
+    for case in by_case["inflated_journal"]:
+        for year in case["academic_years"]:
+            m1, *_ = found[(ids[case["school_code"]], year)]
+            assert m1, f"M1 not found for {case} in {year}"
+    for case in by_case["inflated_vpr"]:
+        (year,) = case["academic_years"]
+        _, m2, m4, risk, _ = found[(ids[case["school_code"]], year)]
+        assert m2 and m4 and risk, (
+            f"M2/M4 not found for {case}: {found[(ids[case['school_code']], year)]}"
+        )
+        # before the inflation the same school is unremarkable
+        _, m2_before, m4_before, _, _ = found[(ids[case["school_code"]], year - 1)]
+        assert not m2_before and not m4_before
+    clean_ids = {ids[code] for code in ids if code not in planted_codes}
+    flagged_clean = sorted(key for key, value in found.items() if key[0] in clean_ids and value[-1])
+    assert flagged_clean == [], f"clean schools with markers: {flagged_clean}"
+    # the evidence names the figures behind every marker
+    evidence = con.execute(
+        "select evidence from marts.mart_objectivity_markers where n_markers > 0"
+    ).fetchall()
+    assert evidence and all(e[0].startswith("M") for e in evidence)

@@ -15,7 +15,14 @@ from orchestration.defs.resources import WarehouseSettings, dbt_resource
 from orchestration.defs.transform import LAKE_BOOKKEEPING, landing_scan, warehouse_models
 
 defs = dg.Definitions(
-    assets=[*raw_assets, *LAKE_BOOKKEEPING, landing_scan, warehouse_models, reporting_file, public_export],
+    assets=[
+        *raw_assets,
+        *LAKE_BOOKKEEPING,
+        landing_scan,
+        warehouse_models,
+        reporting_file,
+        public_export,
+    ],
     jobs=[ingest_job, warehouse_job],
     schedules=[nightly_refresh],
     sensors=[landing_files_sensor, warehouse_after_ingest],

@@ -430,14 +430,14 @@ def read_table(con: duckdb.DuckDBPyConnection, table: PublicTable) -> list[dict[
                 [schema, name],
             ).fetchall()
         ]
-    needed = list(dict.fromkeys([*columns, *table.counts, *(table.rollup.keys if table.rollup else ())]))
+    needed = list(
+        dict.fromkeys([*columns, *table.counts, *(table.rollup.keys if table.rollup else ())])
+    )
     if table.rollup:
         needed.append(table.rollup.level_column)
     needed = list(dict.fromkeys(needed))
     where = f" where {table.where}" if table.where else ""
-    cursor = con.execute(
-        f"select {', '.join(needed)} from {table.relation}{where} order by all"
-    )
+    cursor = con.execute(f"select {', '.join(needed)} from {table.relation}{where} order by all")
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
@@ -495,7 +495,9 @@ def write_export(
             rows = read_table(con, table)
             columns = list(rows[0]) if table.columns == ("*",) and rows else list(table.columns)
             if table.columns == ("*",):
-                table = PublicTable(table.name, table.relation, tuple(columns), description=table.description)  # noqa: PLW2901
+                table = PublicTable(
+                    table.name, table.relation, tuple(columns), description=table.description
+                )
             result = suppress(table, rows, rules)
             _write_csv(tmp / f"{table.name}.csv", list(table.columns), result.rows)
             written = _read_csv(tmp / f"{table.name}.csv")
@@ -549,7 +551,9 @@ def write_export(
                         t.name: {
                             "description": t.description,
                             "rows": len(res.rows),
-                            "columns": {c: {"kind": t.kind(c), "comment": com.get(c, "")} for c in cols},
+                            "columns": {
+                                c: {"kind": t.kind(c), "comment": com.get(c, "")} for c in cols
+                            },
                             "cells_primary": res.primary,
                             "cells_complementary": res.complementary,
                             "rates_hidden": res.rates_hidden,
@@ -629,8 +633,7 @@ def _readme(done, rules: DisclosureRules, version: Any, published_at: Any) -> st
         f"- `{COMPLEMENT}`: a count hidden so that a `{rules.primary}` cannot be worked out "
         "from a total and the other parts (complementary suppression), or a share/mean that "
         "would reveal a hidden count;",
-        f"- `{rules.small_base}`: a share or mean over fewer than {rules.min_share_base} "
-        "pupils;",
+        f"- `{rules.small_base}`: a share or mean over fewer than {rules.min_share_base} pupils;",
         "- empty: no value (not applicable, or no breakdown published for a small group).",
         "",
         f"Parameters: min_count = {rules.min_count}, min_share_base = {rules.min_share_base} "

@@ -79,9 +79,7 @@ def test_primary_and_complementary_within_a_row() -> None:
 
 
 def test_share_implying_a_small_count_or_over_a_small_base() -> None:
-    table = PublicTable(
-        "t", "marts.t", ("n", "pct"), counts=("n",), shares={"pct": ("n",)}
-    )
+    table = PublicTable("t", "marts.t", ("n", "pct"), counts=("n",), shares={"pct": ("n",)})
     rows = [
         {"n": 8, "pct": 50.0},  # base under 10
         {"n": 20, "pct": 5.0},  # 1 pupil of 20
@@ -118,7 +116,9 @@ def test_schools_against_the_municipality_total_row() -> None:
 
 
 def test_the_total_is_hidden_when_no_part_is_left_to_hide() -> None:
-    table = PublicTable("t", "marts.t", ("n", "a", "b"), counts=("n", "a", "b"), totals=(("n", "a", "b"),))
+    table = PublicTable(
+        "t", "marts.t", ("n", "a", "b"), counts=("n", "a", "b"), totals=(("n", "a", "b"),)
+    )
     out = suppress(table, [{"n": 7, "a": 3, "b": 4}], RULES)
     # two "<5" summing to 7 are 3+4 or 4+3: not pinned, the total may stay
     assert out.rows == [{"n": 7, "a": "<5", "b": "<5"}]
@@ -175,8 +175,7 @@ def test_export_files_and_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     result = write_export(reporting, target, [MARKS], progress=lines.append)
     assert result.version == 3 and result.tables == {"marks": 2}
     assert lines == [
-        "[1/1] public/marks.csv: 2 rows, 1 cells <5, 1 hidden as complements, "
-        "1 shares/means hidden"
+        "[1/1] public/marks.csv: 2 rows, 1 cells <5, 1 hidden as complements, 1 shares/means hidden"
     ]
     raw = (target / "marks.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
@@ -226,8 +225,13 @@ def test_pipeline_public_export_passes_c15(pipeline) -> None:
     assert small
     with open(folder / "fct_assessment_result.csv", encoding="utf-8-sig", newline="") as handle:
         published = {
-            (r["academic_year"], r["school_id"], r["assessment_code"], r["subject_code"],
-             r["grade"]): r
+            (
+                r["academic_year"],
+                r["school_id"],
+                r["assessment_code"],
+                r["subject_code"],
+                r["grade"],
+            ): r
             for r in csv.DictReader(handle, delimiter=";")
         }
     for year, school, assessment, subject, grade, _ in small:

@@ -479,7 +479,10 @@ def write_export(
     import xlsxwriter
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+    for leftover in [
+        *target.parent.glob(f".{target.name}.*.tmp"),
+        *target.parent.glob(f".{target.name}.*.old"),
+    ]:  # from a killed export
         shutil.rmtree(leftover, ignore_errors=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     tmp.mkdir()

@@ -247,7 +247,9 @@ def suppress(
     table: PublicTable, rows: Sequence[dict[str, Any]], rules: DisclosureRules
 ) -> Suppressed:
     m = rules.min_count
-    values: dict[Cell, Any] = {(i, c): row.get(c) for i, row in enumerate(rows) for c in row}
+    values: dict[Cell, Any] = {
+        (i, c): row.get(c) for i, row in enumerate(rows) for c in table.counts
+    }
     state: dict[Cell, str] = {}
     for i, row in enumerate(rows):
         for c in table.counts:

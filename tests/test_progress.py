@@ -40,3 +40,14 @@ def test_refresh_prints_a_line_per_file_that_adds_up(pipeline) -> None:
     con.close()
     assert (total, sums[0]) == (n_files, read)
     assert {m.group(3) for m in files} >= {"registry/Реестр_ОО_на_01.09.2022.xlsx"}
+    # the public export, table by table, after the publication
+    assert re.search(
+        r"^\[\d+/\d+\] public/fct_assessment_result\.csv: \d+ rows", pipeline.output, re.M
+    )
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_note_shows_its_steps(pipeline) -> None:
+    out = pipeline.cli("note").stdout
+    steps = re.findall(r"^\[(\d)/3\] analytical note: ", out, re.M)
+    assert steps == ["1", "2", "3"], out

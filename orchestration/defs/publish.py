@@ -94,7 +94,12 @@ PUBLIC_EXPORT = dg.AssetKey(["reporting", "public_export"])
 def public_export(
     context: dg.AssetExecutionContext, warehouse: WarehouseSettings
 ) -> dg.MaterializeResult:
+    from orchestration.progress import PROGRESS
     from orchestration.public_export import DisclosureError, public_tables, write_export
+
+    def progress(line: str) -> None:
+        context.log.info(line)
+        PROGRESS.say(line)  # the terminal of `msoko refresh|demo`
 
     settings = warehouse.settings()
     try:
@@ -103,7 +108,7 @@ def public_export(
                 settings.reporting_path,
                 settings.data_dir / "public",
                 public_tables(_manifest()),
-                progress=context.log.info,
+                progress=progress,
             )
     except DisclosureError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc

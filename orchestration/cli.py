@@ -58,11 +58,17 @@ def run_ingest(
     instance: dg.DagsterInstance, years: Sequence[int], sources: Sequence[str] = ()
 ) -> bool:
     """One ``ingest_job`` run over the academic years ``years`` (a contiguous range)."""
+    from ingestion.landing import scan_landing
     from orchestration.defs.automation import range_tags
     from orchestration.defs.ingestion import raw_asset_key
     from orchestration.defs.transform import add_year_partitions
+    from orchestration.progress import PROGRESS, files_to_read
 
     add_year_partitions(instance, list(years))
+    settings = Settings.from_env()
+    PROGRESS.start(
+        files_to_read(settings, scan_landing(settings, write_index=False), years, sources)
+    )
     job = _defs().resolve_job_def("ingest_job")
     selection = [raw_asset_key(s) for s in sources] or None
     result = job.execute_in_process(
@@ -72,11 +78,16 @@ def run_ingest(
         asset_selection=selection,
         raise_on_error=False,
     )
+    print(PROGRESS.summary(), flush=True)
     return result.success
 
 
 def run_warehouse(instance: dg.DagsterInstance) -> bool:
     job = _defs().resolve_job_def("warehouse_job")
+    print(
+        "building the warehouse (dbt build), publishing the reporting file and the public export…",
+        flush=True,
+    )
     result = job.execute_in_process(
         instance=instance, run_config=QUIET, tags={"msoko/trigger": "cli"}, raise_on_error=False
     )
@@ -289,7 +300,11 @@ def analytical_note(settings: Settings, municipality: str | None, year: int | No
         con.close()
     assert municipality is not None and year is not None
     html_path, xlsx_path = write_note(
-        settings.reporting_path, settings.reports_dir / "notes", municipality, year
+        settings.reporting_path,
+        settings.reports_dir / "notes",
+        municipality,
+        year,
+        progress=lambda line: print(line, flush=True),
     )
     print(f"analytical note ({municipality}, {year}/{year + 1}):\n  {html_path}\n  {xlsx_path}")
     return True
@@ -366,6 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"done in {time.monotonic() - started:.0f} s" + ("" if ok else " — WITH FAILURES"))
     if settings.reporting_path.exists():
         print(headline(settings))
+        public = settings.data_dir / "public"
+        if (public / "README.md").exists():
+            print(f"  open data (small cells suppressed): {public}  (README.md there)")
         if args.command == "demo" and ok:
             analytical_note(settings, None, None)  # the first municipality, the latest year
     return 0 if ok else 1

@@ -555,7 +555,10 @@ def _caveats(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Se
 # ---------------------------------------------------------------------------------- output
 
 
-def write_note(reporting: Path, out_dir: Path, municipality: str, year: int) -> tuple[Path, Path]:
+def write_note(
+    reporting: Path, out_dir: Path, municipality: str, year: int, progress=lambda message: None
+) -> tuple[Path, Path]:
+    progress(f"[1/3] analytical note: reading the figures of {municipality}, {year}/{year + 1}")
     sections = collect(reporting, municipality, year)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"Аналитическая_справка_{municipality.split()[0]}_{year}-{year + 1}"
@@ -564,8 +567,11 @@ def write_note(reporting: Path, out_dir: Path, municipality: str, year: int) -> 
         f"{_year(year)} учебный год"
     )
     html_path = out_dir / f"{stem}.html"
+    tables = sum(len(s.tables) for s in sections)
+    progress(f"[2/3] analytical note: {len(sections)} sections, {tables} tables → {html_path.name}")
     html_path.write_text(_html(title, sections), encoding="utf-8")
     xlsx_path = out_dir / f"{stem}.xlsx"
+    progress(f"[3/3] analytical note: workbook → {xlsx_path.name}")
     _xlsx(xlsx_path, title, sections)
     return html_path, xlsx_path
 

@@ -16,7 +16,7 @@ from ingestion.config import Settings
 from ingestion.landing import academic_years, scan_landing
 from orchestration.defs.ingestion import RAW_GROUP, raw_asset_key
 from orchestration.defs.partitions import ACADEMIC_YEAR_PARTITIONS, academic_year_partitions
-from orchestration.defs.publish import REPORTING_FILE
+from orchestration.defs.publish import PUBLIC_EXPORT, REPORTING_FILE
 from orchestration.defs.transform import LANDING_SCAN, warehouse_models
 from orchestration.planning import plan_ingestion, publication_is_current
 
@@ -35,7 +35,7 @@ ingest_job = dg.define_asset_job(
 
 warehouse_job = dg.define_asset_job(
     "warehouse_job",
-    selection=dg.AssetSelection.assets(LANDING_SCAN, REPORTING_FILE)
+    selection=dg.AssetSelection.assets(LANDING_SCAN, REPORTING_FILE, PUBLIC_EXPORT)
     | dg.AssetSelection.assets(warehouse_models),
     description="Scan the landing folder, build and test the warehouse with dbt, publish the "
     "reporting file if every blocking check passed.",

@@ -20,6 +20,7 @@ from ingestion.partition import PartitionResult, ingest_partition
 from ingestion.sources import READERS
 from orchestration.defs.partitions import academic_year_partitions
 from orchestration.defs.resources import WarehouseSettings
+from orchestration.progress import report_files
 
 RAW_GROUP = "raw"
 INGEST_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
@@ -131,6 +132,7 @@ def build_raw_asset(reader: Reader) -> dg.AssetsDefinition:
                 run_id=context.run.run_id,
                 log=context.log.info,
             )
+            report_files(result.files, result.new_versions, context.log.info)
             for line in result.describe().splitlines()[1:]:
                 context.log.warning(line.strip())
             results.append(result)

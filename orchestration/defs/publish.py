@@ -75,3 +75,53 @@ def reporting_file(
             ),
         }
     )
+
+
+PUBLIC_EXPORT = dg.AssetKey(["reporting", "public_export"])
+
+
+@dg.asset(
+    key=PUBLIC_EXPORT,
+    deps=[REPORTING_FILE],
+    group_name="reporting",
+    kinds={"csv", "excel"},
+    description="The open-data export (default data/public/): one CSV per public table, one "
+    "XLSX workbook and a README, built from the reporting file with small cells suppressed "
+    "(counts under 5 as '<5', complementary suppression, shares and means over 10+ pupils; "
+    "DOMAIN §8 rule 5). Refused when the C15 check finds a cell that could single out a "
+    "pupil. Tables and columns are declared in the models' `meta.public`.",
+)
+def public_export(
+    context: dg.AssetExecutionContext, warehouse: WarehouseSettings
+) -> dg.MaterializeResult:
+    from orchestration.progress import PROGRESS
+    from orchestration.public_export import DisclosureError, public_tables, write_export
+
+    def progress(line: str) -> None:
+        context.log.info(line)
+        PROGRESS.say(line)  # the terminal of `msoko refresh|demo`
+
+    settings = warehouse.settings()
+    try:
+        with warehouse_lock(settings.data_dir, context.log.info):
+            result = write_export(
+                settings.reporting_path,
+                settings.data_dir / "public",
+                public_tables(_manifest()),
+                progress=progress,
+            )
+    except DisclosureError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "publication_version": result.version,
+            "cells_under_threshold": result.primary,
+            "cells_hidden_as_complements": result.complementary,
+            "shares_means_hidden": result.rates_hidden,
+            "tables": dg.MetadataValue.md(
+                "| table | rows |\n|---|---|\n"
+                + "\n".join(f"| {t} | {n} |" for t, n in result.tables.items())
+            ),
+        }
+    )

@@ -1,0 +1,241 @@
+"""The open-data export: small-cell suppression (DOMAIN §8 rule 5) and its check (C15)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import public_export as pe
+from orchestration.public_export import (
+    COMPLEMENT,
+    DisclosureError,
+    DisclosureRules,
+    PublicTable,
+    Rollup,
+    check_disclosure,
+    suppress,
+    write_export,
+)
+
+RULES = DisclosureRules(min_count=5, min_share_base=10)
+MARKS = PublicTable(
+    name="marks",
+    relation="marts.marks",
+    columns=("school", "n", "m2", "m3", "m4", "m5", "pct_quality", "mean_mark"),
+    counts=("n", "m2", "m3", "m4", "m5"),
+    shares={"pct_quality": ("n", "m4", "m5")},
+    means={"mean_mark": ("n", "m2", "m3", "m4", "m5")},
+    totals=(("n", "m2", "m3", "m4", "m5"),),
+)
+
+
+def row(school: str, m2: int, m3: int, m4: int, m5: int) -> dict:
+    n = m2 + m3 + m4 + m5
+    return {
+        "school": school,
+        "n": n,
+        "m2": m2,
+        "m3": m3,
+        "m4": m4,
+        "m5": m5,
+        "pct_quality": round(100 * (m4 + m5) / n, 2),
+        "mean_mark": round((2 * m2 + 3 * m3 + 4 * m4 + 5 * m5) / n, 2),
+    }
+
+
+def shown(rows: list[dict], columns: tuple[str, ...]) -> list[list]:
+    return [[r[c] for c in columns] for r in rows]
+
+
+def test_primary_and_complementary_within_a_row() -> None:
+    rows = [
+        row("A", 2, 8, 10, 0),  # one "2": hidden, and the next smallest part (8) with it
+        row("B", 1, 1, 10, 6),  # two "<5" summing to 2 would both be 1: 6 hidden as well
+        row("C", 0, 5, 10, 6),  # nothing small: all shown
+        row("D", 3, 0, 0, 0),  # a group of 3: all "<5", no share, no mean
+    ]
+    out = suppress(MARKS, rows, RULES)
+    cols = ("n", "m2", "m3", "m4", "m5")
+    assert shown(out.rows, cols) == [
+        [20, "<5", COMPLEMENT, 10, 0],
+        [18, "<5", "<5", 10, COMPLEMENT],
+        [21, 0, 5, 10, 6],
+        ["<5", "<5", "<5", "<5", "<5"],
+    ]
+    # a share or mean computed from a hidden count is hidden too (A's quality share is 4s and
+    # 5s, both shown); over a base of < 10: "N<10"
+    assert shown(out.rows, ("pct_quality", "mean_mark")) == [
+        [50.0, COMPLEMENT],
+        [COMPLEMENT, COMPLEMENT],
+        [76.19, 4.05],
+        ["N<10", "N<10"],
+    ]
+    assert (out.primary, out.complementary) == (1 + 2 + 5, 2)
+    assert check_disclosure(MARKS, out.rows, RULES) == []
+
+
+def test_share_implying_a_small_count_or_over_a_small_base() -> None:
+    table = PublicTable("t", "marts.t", ("n", "pct"), counts=("n",), shares={"pct": ("n",)})
+    rows = [
+        {"n": 8, "pct": 50.0},  # base under 10
+        {"n": 20, "pct": 5.0},  # 1 pupil of 20
+        {"n": 20, "pct": 95.0},  # all but 1 of 20
+        {"n": 20, "pct": 50.0},  # 10 of 20: shown
+        {"n": 20, "pct": None},
+    ]
+    out = suppress(table, rows, RULES)
+    assert [r["pct"] for r in out.rows] == ["N<10", COMPLEMENT, COMPLEMENT, 50.0, None]
+    assert check_disclosure(table, out.rows, RULES) == []
+
+
+def test_schools_against_the_municipality_total_row() -> None:
+    table = PublicTable(
+        "m",
+        "marts.m",
+        ("year", "level", "unit", "medalists"),
+        counts=("medalists",),
+        rollup=Rollup("level", "municipality", ("year",)),
+    )
+    rows = [
+        {"year": 2023, "level": "municipality", "unit": "M", "medalists": 25},
+        {"year": 2023, "level": "school", "unit": "A", "medalists": 3},
+        {"year": 2023, "level": "school", "unit": "B", "medalists": 12},
+        {"year": 2023, "level": "school", "unit": "C", "medalists": 10},
+        {"year": 2024, "level": "municipality", "unit": "M", "medalists": 30},
+        {"year": 2024, "level": "school", "unit": "A", "medalists": 15},
+        {"year": 2024, "level": "school", "unit": "B", "medalists": 15},
+    ]
+    out = suppress(table, rows, RULES)
+    # 3 is hidden; 25 − 12 − 10 would give it back, so the smallest other school (10) goes too
+    assert [r["medalists"] for r in out.rows] == [25, "<5", 12, COMPLEMENT, 30, 15, 15]
+    assert check_disclosure(table, out.rows, RULES) == []
+
+
+def test_the_total_is_hidden_when_no_part_is_left_to_hide() -> None:
+    table = PublicTable(
+        "t", "marts.t", ("n", "a", "b"), counts=("n", "a", "b"), totals=(("n", "a", "b"),)
+    )
+    out = suppress(table, [{"n": 7, "a": 3, "b": 4}], RULES)
+    # two "<5" summing to 7 are 3+4 or 4+3: not pinned, the total may stay
+    assert out.rows == [{"n": 7, "a": "<5", "b": "<5"}]
+    out = suppress(table, [{"n": 8, "a": 4, "b": 4}], RULES)
+    # 4 + 4 = 8 pins both: no part ≥ 5 is left, so the total goes
+    assert out.rows == [{"n": COMPLEMENT, "a": "<5", "b": "<5"}]
+    assert check_disclosure(table, out.rows, RULES) == []
+
+
+def test_the_check_catches_a_leaking_export() -> None:
+    leaking = [
+        {"school": "A", "n": 20, "m2": 3, "m3": 7, "m4": 10, "m5": 0},  # a count of 3 shown
+        {"school": "B", "n": 20, "m2": "<5", "m3": 7, "m4": 10, "m5": 0},  # the only hidden one
+        {"school": "C", "n": 12, "m2": "<5", "m3": "<5", "m4": 10, "m5": 0},  # pinned: 1 and 1
+        {"school": "D", "n": 8, "m2": 0, "m3": 0, "m4": 8, "m5": 0, "pct_quality": 100.0},
+        {"school": "E", "n": 35, "m2": "<5", "m3": "x", "m4": 10, "m5": 14, "mean_mark": 3.9},
+    ]
+    problems = check_disclosure(MARKS, leaking, RULES)
+    text = "\n".join(problems)
+    assert "row 1 m2: count 3 < 5 shown" in text
+    assert "row 2 m2: the only hidden part of n" in text
+    assert "row 3 m2: hidden, but its group (n row 3) pins it to 1" in text
+    assert "row 4 pct_quality: shown over base n = 8" in text
+    assert "row 5 mean_mark: shown beside a hidden count" in text
+    assert len(problems) == 6  # row 3: m2 and m3 both pinned
+
+
+def _reporting_file(path: Path, rows: list[dict]) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("create schema reference")
+    con.execute(
+        "create table reference.disclosure_parameters as "
+        "select * from (values ('min_count', 5), ('min_share_base', 10)) t(parameter, value)"
+    )
+    con.execute(
+        "create table publication as select 3 as version, timestamp '2026-01-02 03:04:05' "
+        "as published_at"
+    )
+    con.execute(
+        "create table marts.marks (school varchar, n integer, m2 integer, m3 integer, "
+        "m4 integer, m5 integer, pct_quality double, mean_mark double)"
+    )
+    for r in rows:
+        con.execute("insert into marts.marks values (?, ?, ?, ?, ?, ?, ?, ?)", list(r.values()))
+    con.close()
+
+
+def test_export_files_and_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reporting = tmp_path / "reporting.duckdb"
+    _reporting_file(reporting, [row("A", 2, 8, 10, 0), row("C", 0, 5, 10, 6)])
+    target = tmp_path / "public"
+    lines: list[str] = []
+    result = write_export(reporting, target, [MARKS], progress=lines.append)
+    assert result.version == 3 and result.tables == {"marks": 2}
+    assert lines == [
+        "[1/1] public/marks.csv: 2 rows, 1 cells <5, 1 hidden as complements, 1 shares/means hidden"
+    ]
+    raw = (target / "marks.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    with open(target / "marks.csv", encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle, delimiter=";"))
+    assert table == [
+        list(MARKS.columns),
+        ["A", "20", "<5", "x", "10", "0", "50", "x"],
+        ["C", "21", "0", "5", "10", "6", "76,19", "4,05"],
+    ]
+    meta = json.loads((target / "metadata.json").read_text())
+    assert meta["parameters"] == {"min_count": 5, "min_share_base": 10}
+    assert meta["tables"]["marks"]["columns"]["pct_quality"]["kind"] == "share"
+    readme = (target / "README.md").read_text()
+    assert "Publication version 3" in readme and "`<5`" in readme
+    assert (target / pe.WORKBOOK).stat().st_size > 0
+    assert pe.check_folder(target, [MARKS], RULES) == []
+
+    # an export that would leak is refused and the published folder stays as it was
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    monkeypatch.setattr(pe, "suppress", lambda t, rows, rules: pe.Suppressed(t, list(rows)))
+    with pytest.raises(DisclosureError, match="C15"):
+        write_export(reporting, target, [MARKS])
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert not list(tmp_path.glob(".public.*"))
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_pipeline_public_export_passes_c15(pipeline) -> None:
+    folder = pipeline.data_dir / "public"
+    assert (folder / "fct_assessment_result.csv").exists(), pipeline.output[-3000:]
+    manifest = json.loads(
+        (Path(__file__).resolve().parent.parent / "dbt_project/target/manifest.json").read_text()
+    )
+    tables = pe.public_tables(manifest)
+    names = {t.name for t in tables}
+    assert {"fct_assessment_result", "dim_school", "mart_shnor_risk"} <= names
+    assert "fct_exam_result" not in names and "mart_school_scorecard" not in names
+    assert pe.check_folder(folder, tables, RULES) == []
+    # every count of 1–4 pupils in the reporting file is "<5" in the export
+    con = duckdb.connect(str(pipeline.reporting), read_only=True)
+    small = con.execute(
+        "select academic_year, school_id, assessment_code, subject_code, grade, "
+        "participants_count from marts.fct_assessment_result where participants_count < 5"
+    ).fetchall()
+    con.close()
+    assert small
+    with open(folder / "fct_assessment_result.csv", encoding="utf-8-sig", newline="") as handle:
+        published = {
+            (
+                r["academic_year"],
+                r["school_id"],
+                r["assessment_code"],
+                r["subject_code"],
+                r["grade"],
+            ): r
+            for r in csv.DictReader(handle, delimiter=";")
+        }
+    for year, school, assessment, subject, grade, _ in small:
+        r = published[(str(year), school, assessment, subject, str(grade or ""))]
+        assert r["participants_count"] == "<5"
+        assert r["mean_value"] in {"", "N<10"}
+    assert any(r["mark2_count"] == COMPLEMENT for r in published.values())

@@ -99,6 +99,7 @@ class GiaExportReader(Reader):
     """Shared by ЕГЭ and ОГЭ: they differ only in the landing folder and the exam kind."""
 
     exam_kind: str
+    reader_version = 2  # 2: participation status, annual mark, ГВЭ form
     grain = "one row per pupil × exam sitting (a data row of a РЦОИ ведомость)"
     fields = _FIELDS
     pupil_level = True

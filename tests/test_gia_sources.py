@@ -187,3 +187,16 @@ def test_federal_lists(tmp_path: Path) -> None:
     assert column(result.rows, "list_code") == ["nonobjective_vpr", "shnor", "shnor"]
     assert set(column(result.rows, "academic_year")) == {2022}
     assert len(result.quarantine) == 2
+
+
+def test_templates_load_as_written(tmp_path: Path) -> None:
+    """The templates the project writes are read by their readers (a hand-filled file)."""
+    from ingestion.samples.gia import write_template
+
+    expected = {"medalists": "medal_degree", "gia_appeals": "decision", "federal_lists": "list_code"}
+    for kind, column_name in expected.items():
+        path = write_template(kind, tmp_path / f"{kind}.xlsx", 2024)
+        result = read_one(kind, path, f"{kind}/{kind}.xlsx", tmp_path)
+        assert_accounting(result)
+        assert len(result.rows) == 1 and column(result.rows, column_name)[0] is not None, kind
+        assert set(column(result.rows, "academic_year")) == {2023}

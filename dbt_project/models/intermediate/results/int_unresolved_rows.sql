@@ -44,7 +44,7 @@ vpr_rows as (
         end as reason
     from {{ ref('int_vpr_results_resolved') }}
     where school_id is null or subject_code is null
-)
+),
 
 appeal_rows as (
     select

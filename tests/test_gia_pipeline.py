@@ -146,7 +146,9 @@ def test_medalists_matched_to_their_ege_results(pipeline: PipelineRun) -> None:
     )
     assert got == expected and len(got) >= 20
     # the planted school's medalists score below 70 far more often than the others'
-    planted = {p["school_code"] for p in pipeline.truth["planted"] if p["case"] == "medalists_low_ege"}
+    planted = {
+        p["school_code"] for p in pipeline.truth["planted"] if p["case"] == "medalists_low_ege"
+    }
     share: dict[bool, list[float]] = defaultdict(list)
     per_school: dict[tuple[int, str], list[bool]] = defaultdict(list)
     for year, code, *_, flag in got:

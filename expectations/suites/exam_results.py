@@ -71,11 +71,11 @@ CHECKS = (
         "the annual mark (ОГЭ) is given for most pupils of a sitting when the column exists "
         "(a column filled for a few rows only is a wrong column mapping)",
         "warn",
-        sql=f"""
+        sql="""
             select min(source_file) as source_file, null as source_sheet, null as source_row,
                    subject_fct_code, exam_date, count(annual_mark) as with_annual_mark,
                    count(*) as rows_in_sitting
-            from {{relation}}
+            from {relation}
             where exam_kind = 'oge'
             group by subject_fct_code, exam_date
             having count(annual_mark) > 0 and count(annual_mark) < 0.8 * count(*)

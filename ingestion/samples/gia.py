@@ -27,7 +27,7 @@ from ingestion.samples import names as nm
 from ingestion.samples import world as w
 
 if TYPE_CHECKING:
-    from ingestion.samples.generate import SheetWriter, Truth
+    from ingestion.samples.generate import Truth
 
 STREAM = 5
 CASES = ("inflated_annual_marks", "medalists_low_ege")
@@ -346,7 +346,9 @@ class GiaExtras:
             "skipped",
         )
         sheet.add([], "skipped")
-        sheet.add(["№", "Код ОО", "Наименование ОО", "ФИО", "Документ", "Степень медали"], "skipped")
+        sheet.add(
+            ["№", "Код ОО", "Наименование ОО", "ФИО", "Документ", "Степень медали"], "skipped"
+        )
         n = 0
         for school in self.region.schools:
             uids = sorted(by_school.get(school.school_code, []))
@@ -374,7 +376,9 @@ class GiaExtras:
                 n += 1
                 full = f"{r['surname']} {r['first_name']} {r['patronymic']}"
                 doc = f"{r['document_series']} {r['document_number']}"
-                sheet.add([n, school.school_code, school.short_name, full, doc, degree_text], "loaded")
+                sheet.add(
+                    [n, school.school_code, school.short_name, full, doc, degree_text], "loaded"
+                )
                 self.medalists.append(
                     {
                         "academic_year": year,
@@ -453,12 +457,36 @@ TEMPLATES: dict[str, tuple[str, list[str], list[Any]]] = {
     ),
     "gia_appeals": (
         "Апелляции о несогласии с выставленными баллами. ЕГЭ {year}",
-        ["№", "Код ОО", "Класс", "Фамилия", "Имя", "Отчество", "Документ", "Предмет"]
-        + ["Дата экзамена", "Тип апелляции / перепроверки", "Состояние"]
-        + ["Балл до апелляции", "Балл после апелляции"],
-        [1, "101001", "11А", "Образцов", "Пример", "Шаблонович", "0000 000000", "01 - Русский язык"]
-        + ["{year}.06.01", "Апелляция на результат", "Апелляция удовлетворена с повышением"]
-        + [60, 63],
+        [
+            "№",
+            "Код ОО",
+            "Класс",
+            "Фамилия",
+            "Имя",
+            "Отчество",
+            "Документ",
+            "Предмет",
+            "Дата экзамена",
+            "Тип апелляции / перепроверки",
+            "Состояние",
+            "Балл до апелляции",
+            "Балл после апелляции",
+        ],
+        [
+            1,
+            "101001",
+            "11А",
+            "Образцов",
+            "Пример",
+            "Шаблонович",
+            "0000 000000",
+            "01 - Русский язык",
+            "{year}.06.01",
+            "Апелляция на результат",
+            "Апелляция удовлетворена с повышением",
+            60,
+            63,
+        ],
     ),
     "federal_lists": (
         "Перечни ОО (необъективные результаты ВПР, ШНОР) за {year} год",

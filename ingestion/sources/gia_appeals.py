@@ -54,7 +54,16 @@ def decision_sql(text: str, change: str) -> str:
     )
 
 
-_SCORE = dict(kind="number", min_value=0, max_value=100)
+def _score(name: str, headers: tuple[str, ...], required: bool = False) -> Field:
+    return Field(
+        name,
+        headers,
+        "number",
+        required=required,
+        header_required=required,
+        min_value=0,
+        max_value=100,
+    )
 
 
 class GiaAppealsReader(Reader):
@@ -88,28 +97,20 @@ class GiaAppealsReader(Reader):
             required=True,
             header_required=True,
         ),
-        Field(
+        _score(
             "primary_before",
             keys("Балл до изменения Первичный балл", "Первичный балл до апелляции"),
-            **_SCORE,
         ),
-        Field(
+        _score(
             "score_before",
             keys("Балл до изменения Балл", "Балл до изменения", "Балл до апелляции"),
             required=True,
-            header_required=True,
-            **_SCORE,
         ),
-        Field(
-            "primary_after",
-            keys("Текущие Первичный балл", "Первичный балл после апелляции"),
-            **_SCORE,
-        ),
-        Field(
+        _score("primary_after", keys("Текущие Первичный балл", "Первичный балл после апелляции")),
+        _score(
             "score_after",
             keys("Текущие Балл", "Текущие", "Балл после апелляции", "Балл после изменения"),
             required=True,
-            **_SCORE,
         ),
         Field("score_difference", keys("Разница Балл", "Разница"), "number"),
     )

@@ -15,7 +15,10 @@ scales as (
 ),
 
 bounds as (
-    select academic_year, subject_code, max(max_primary_score) as max_primary_score
+    select
+        academic_year,
+        subject_code,
+        max(max_primary_score) as max_primary_score
     from scales
     group by academic_year, subject_code
 )

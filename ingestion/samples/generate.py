@@ -113,7 +113,10 @@ class Truth:
         (truth_dir / "truth.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
         )
-        pq.write_table(pa.Table.from_pylist(self.exam_rows), truth_dir / "exam_results.parquet")
+        # every row with every key (Arrow infers the columns from the first row otherwise)
+        columns = list(dict.fromkeys(k for r in self.exam_rows for k in r))
+        rows = [{k: r.get(k) for k in columns} for r in self.exam_rows]
+        pq.write_table(pa.Table.from_pylist(rows), truth_dir / "exam_results.parquet")
 
 
 class SheetWriter:

@@ -10,9 +10,10 @@ markers (``school.planted``, ``truth.planted``):
 - ``medalists_low_ege`` (M7): the school's medalists include pupils with a 100-point ЕГЭ score
   below 70.
 
-Clean schools: annual mark = ОГЭ mark ± 1 (≈ 63 % equal, 25 % one higher, 12 % one lower; never
-below 3), medalists chosen among pupils whose lowest 100-point score is ≥ 70, with a 10 % chance
-of one medalist whose lowest score is 60–69.
+Clean schools: annual mark = ОГЭ mark ± 1 (≈ 68 % equal, 12 % one higher, 20 % one lower; never
+below 3, so an ОГЭ «2» is always below the annual mark), medalists chosen among pupils whose
+lowest 100-point score is ≥ 70, with a 10 % chance of one more medalist whose lowest score is
+60–69. Planted: annual mark 1 (45 %) or 2 (50 %) above the ОГЭ mark.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ class GiaExtras:
                 ]
                 if not candidates:
                     continue
-                school = candidates[int(self.rng.integers(len(candidates)))]
+                # ordinary schools first: a лицей's many «5» cannot sit below an annual mark
+                ordinary = [s for s in candidates if s.school_type == "СОШ"] or candidates
+                school = ordinary[int(self.rng.integers(len(ordinary)))]
                 school.planted.append(case)
                 years = self.annual_years if case == "inflated_annual_marks" else list(self.years)
                 self.truth.plant(case, school.school_code, years, CASE_DETAIL[case])
@@ -89,9 +92,9 @@ class GiaExtras:
         if year not in self.annual_years:
             return []
         if "inflated_annual_marks" in school.planted:
-            delta = int(self.rng.choice([0, 1, 2], p=[0.2, 0.5, 0.3]))
+            delta = int(self.rng.choice([0, 1, 2], p=[0.05, 0.45, 0.5]))
         else:
-            delta = int(self.rng.choice([-1, 0, 1], p=[0.12, 0.63, 0.25]))
+            delta = int(self.rng.choice([-1, 0, 1], p=[0.2, 0.68, 0.12]))
         annual = min(5, max(3, mark + delta))
         return [annual, "Явился" if self.rng.random() < 0.7 else ""]
 
@@ -364,7 +367,7 @@ class GiaExtras:
                 order = self.rng.permutation(len(high))
                 chosen = [high[i] for i in order[:k]]
                 near = [u for u in low if min(scores[u]) >= 60]
-                if near and self.rng.random() < 0.1:
+                if chosen and near and self.rng.random() < 0.1:
                     chosen.append(near[int(self.rng.integers(len(near)))])
             for uid in chosen:
                 r = pupils[uid]

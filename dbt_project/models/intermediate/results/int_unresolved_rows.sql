@@ -59,7 +59,7 @@ appeal_rows as (
         a.subject_reported as cell_value,
         'appeal without a result: no ' || a.assessment_code
         || ' result of this pupil (name), school and subject on ' || cast(a.exam_date as varchar)
-        as reason
+            as reason
     from {{ ref('stg_gia_appeals__appeals') }} as a
     where not exists (
         select 1 from {{ ref('int_exam_results_scored') }} as r
@@ -88,7 +88,7 @@ medalist_rows as (
         'school_code' as field_name,
         m.school_code_src as cell_value,
         'unknown school: no registry snapshot of region ' || m.region_code || ' lists this Код ОО'
-        as reason
+            as reason
     from {{ ref('stg_medalists__medalists') }} as m
     where not exists (
         select 1 from {{ ref('int_school_identifiers') }} as i

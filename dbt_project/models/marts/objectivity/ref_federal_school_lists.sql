@@ -29,7 +29,10 @@ names as (
 ),
 
 unique_names as (
-    select region_code, name_key, min(school_id) as school_id
+    select
+        region_code,
+        name_key,
+        min(school_id) as school_id
     from names
     group by region_code, name_key
     having count(distinct school_id) = 1

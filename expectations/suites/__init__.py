@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from expectations.runner import Check
 from expectations.suites import (
+    appeals,
     exam_results,
     expert_scores,
+    federal_lists,
     indicator_values,
+    medalists,
     schools,
     vpr_school_results,
 )
@@ -30,4 +33,9 @@ SUITES: dict[str, Suite] = {
     "oge_rcoi": Suite("exam_results", exam_results.FRAME_SQL, exam_results.CHECKS),
     "indicators": Suite("indicator_values", indicator_values.FRAME_SQL, indicator_values.CHECKS),
     "mechanisms": Suite("expert_scores", expert_scores.FRAME_SQL, expert_scores.CHECKS),
+    "gve9_rcoi": Suite("exam_results", exam_results.FRAME_SQL, exam_results.CHECKS),
+    "gve11_rcoi": Suite("exam_results", exam_results.FRAME_SQL, exam_results.CHECKS),
+    "gia_appeals": Suite("appeals", appeals.FRAME_SQL, appeals.CHECKS),
+    "medalists": Suite("medalists", medalists.FRAME_SQL, medalists.CHECKS),
+    "federal_lists": Suite("federal_lists", federal_lists.FRAME_SQL, federal_lists.CHECKS),
 }

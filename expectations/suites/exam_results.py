@@ -1,8 +1,10 @@
-"""ЕГЭ / ОГЭ results per pupil as they arrive: SQL in DuckDB for the pupil rows, GX on the
+"""ЕГЭ / ОГЭ / ГВЭ results per pupil as they arrive: SQL in DuckDB for the pupil rows, GX on the
 per-sitting aggregate (one row per school × subject × exam date).
 
 DOMAIN §9 C6: a 100-point ЕГЭ score is an integer 0–100 and base mathematics has a mark 2–5 and
 no test score; every pupil named (the key needs the name); one result per pupil and sitting.
+A pupil who did not sit (неявка, не допущен, аннулирован: ``process_status`` not ``ok``) has no
+result and needs no score; a result with a score is not marked absent.
 """
 
 from __future__ import annotations
@@ -48,8 +50,35 @@ CHECKS = (
         sql=f"""
             select {_LINEAGE}, exam_kind, subject_fct_code, test_score, mark
             from {{relation}}
-            where (exam_kind = 'ege' and subject_fct_code <> '22' and test_score is null)
-               or ((exam_kind = 'oge' or subject_fct_code = '22') and mark is null)
+            where process_status = 'ok' and (
+                (exam_kind = 'ege' and subject_fct_code <> '22' and test_score is null)
+                or ((exam_kind <> 'ege' or subject_fct_code = '22') and mark is null))
+        """,
+    ),
+    Check(
+        "no_result_without_participation",
+        "a pupil marked неявка / не допущен / аннулирован has no score (DOMAIN §2.4)",
+        "error",
+        sql=f"""
+            select {_LINEAGE}, process_status
+            from {{relation}}
+            where process_status <> 'ok'
+              and (test_score is not null or mark is not null or primary_score is not null)
+        """,
+    ),
+    Check(
+        "annual_mark_present_in_whole_sittings",
+        "the annual mark (ОГЭ) is given for most pupils of a sitting when the column exists "
+        "(a column filled for a few rows only is a wrong column mapping)",
+        "warn",
+        sql="""
+            select min(source_file) as source_file, null as source_sheet, null as source_row,
+                   subject_fct_code, exam_date, count(annual_mark) as with_annual_mark,
+                   count(*) as rows_in_sitting
+            from {relation}
+            where exam_kind = 'oge'
+            group by subject_fct_code, exam_date
+            having count(annual_mark) > 0 and count(annual_mark) < 0.8 * count(*)
         """,
     ),
     Check(

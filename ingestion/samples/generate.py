@@ -32,6 +32,7 @@ import xlsxwriter
 
 from ingestion.samples import names as nm
 from ingestion.samples import world as w
+from ingestion.samples.gia import STATUS_TEXT, GiaExtras
 
 DEMO_YEARS = (2021, 2022, 2023)
 SCALES = {
@@ -79,6 +80,10 @@ class Truth:
         self.mechanism_scores: list[dict[str, Any]] = []  # loaded expert points (seed 004)
         # known cases for the marts: {"case", "school_code", "academic_years", "detail"}
         self.planted: list[dict[str, Any]] = []
+        # ГИА side files (ingestion/samples/gia.py): per medalist, appeal, federal-list entry
+        self.medalists: list[dict[str, Any]] = []
+        self.appeals: list[dict[str, Any]] = []
+        self.federal_lists: list[dict[str, Any]] = []
 
     def plant(self, case: str, school_code: str, academic_years: list[int], detail: str) -> None:
         self.planted.append(
@@ -101,11 +106,17 @@ class Truth:
             "indicator_summaries": self.indicator_summaries,
             "mechanism_scores": self.mechanism_scores,
             "planted": self.planted,
+            "medalists": self.medalists,
+            "appeals": self.appeals,
+            "federal_lists": self.federal_lists,
         }
         (truth_dir / "truth.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
         )
-        pq.write_table(pa.Table.from_pylist(self.exam_rows), truth_dir / "exam_results.parquet")
+        # every row with every key (Arrow infers the columns from the first row otherwise)
+        columns = list(dict.fromkeys(k for r in self.exam_rows for k in r))
+        rows = [{k: r.get(k) for k in columns} for r in self.exam_rows]
+        pq.write_table(pa.Table.from_pylist(rows), truth_dir / "exam_results.parquet")
 
 
 class SheetWriter:
@@ -207,6 +218,7 @@ def generate(
             }[case]
             years_planted = [years[-1]] if case == "inflated_vpr" else list(years)
             truth.plant(case, s.school_code, years_planted, detail)
+    extras = GiaExtras(seed, region, truth, years)  # own stream; plants M6/M7 cases
     truth.schools = [
         {k: v for k, v in asdict(s).items() if k not in ("cohort", "ability")}
         | {"grades": list(s.grades)}
@@ -228,13 +240,19 @@ def generate(
             layout=("counts" if index == 0 else "percent"),
             inflated=index == len(years) - 1,
         )
-        _ege(landing, truth, region, year, rng, index)
-        _oge(landing, truth, region, year, rng, index)
+        _ege(landing, truth, region, year, rng, index, extras)
+        _oge(landing, truth, region, year, rng, index, extras)
+        extras.write_gve(landing, year, index)
+        extras.write_appeals(landing, year, index)
+        extras.write_medalists(landing, year, index)
+        extras.write_federal_lists(landing, year, index)
         write_indicator_forms(landing, truth, municipality_names, year, index, rng)
         if index >= len(years) - 2:  # the expert evaluation of the last two years
             write_mechanism_sheets(
                 landing, truth, municipality_names, year, rng, with_error=index == len(years) - 1
             )
+    truth.medalists, truth.appeals = extras.medalists, extras.appeals
+    truth.federal_lists = extras.federal_lists
     truth.write(truth_dir)
     return truth
 
@@ -493,6 +511,7 @@ def _ege(
     year: int,
     rng: np.random.Generator,
     year_index: int,
+    extras: GiaExtras | None = None,
 ) -> None:
     exam_year = year + 1
     sittings: dict[str, list[tuple[w.School, dict[str, Any], float]]] = {}
@@ -521,7 +540,8 @@ def _ege(
             sheet.add([""] * 14, "skipped")  # ";;;;" before the title
         sheet.add([f"{int(code):02d} - {name} {date}"], "skipped")
         header = EGE_BASE_HEADER if code == "22" else EGE_HEADER
-        sheet.add(header, "skipped")
+        status_header = extras.ege_header(year_index) if extras else []
+        sheet.add([*header, *status_header], "skipped")
         abilities = np.array([a for _, _, a in rows])
         if code == "22":
             marks: Any = w.marks_from_latent(abilities + 0.6, (-2.2, -0.9, 0.4))
@@ -551,6 +571,7 @@ def _ege(
                 *answers,
                 primary,
                 int(result),
+                *(["Явился" if i % 3 else ""] if status_header else []),
             ]
             last = len(header) - 1
             status = "loaded"
@@ -614,6 +635,8 @@ def _ege(
                     "status": status,
                 }
             )
+        if status_header and extras:
+            _absent_rows(sheet, extras, rows, year, "ege", code, date, rel, len(rows), 11)
         valid = [sc for sc in scores if sc is not None]
         sheet.add(
             [""] * 12 + ["Средние", "", f"{np.mean(valid) if valid else 0:.1f}".replace(".", ",")],
@@ -663,6 +686,7 @@ def _oge(
     year: int,
     rng: np.random.Generator,
     year_index: int,
+    extras: GiaExtras | None = None,
 ) -> None:
     exam_year = year + 1
     cohort: list[tuple[w.School, dict[str, Any], float]] = []
@@ -680,7 +704,8 @@ def _oge(
         sheet = SheetWriter(truth, rel, "oge_rcoi", year, None if as_csv else "Лист1")
         sheet.add([f"{int(code):02d} - {name} {date}"], "skipped")
         sheet.add([], "skipped")
-        sheet.add(OGE_HEADER, "skipped")
+        extra_header = extras.oge_header(year) if extras else []
+        sheet.add([*OGE_HEADER, *extra_header], "skipped")
         abilities = np.array([a for _, _, a in takers])
         primary = w.oge_primary(abilities, maximum, mean, sd)
         marks = w.oge_marks(primary, w.OGE_SCALES[code])
@@ -700,6 +725,7 @@ def _oge(
                 "2(2)1(3)",
                 int(pr),
                 int(mk),
+                *(extras.oge_cells(s, int(mk), year) if extras else []),
             ]
             status, disposition = "loaded", "loaded"
             if year_index == 0 and code == "2" and i == 6:
@@ -729,8 +755,11 @@ def _oge(
                     "file": rel,
                     "row": row,
                     "status": status,
+                    "annual_mark": cells[14] if extra_header else None,
                 }
             )
+        if extra_header and extras:
+            _absent_rows(sheet, extras, takers, year, "oge", code, date, rel, len(takers), 9)
         sheet.add(
             [
                 "",
@@ -754,6 +783,36 @@ def _oge(
             write_csv(landing / rel, sheet)
         else:
             write_xlsx(landing / rel, [sheet])
+
+
+def _absent_rows(
+    sheet: SheetWriter,
+    extras: GiaExtras,
+    takers: list[tuple[w.School, dict[str, Any], float]],
+    year: int,
+    kind: str,
+    code: str,
+    date: str,
+    rel: str,
+    count: int,
+    grade: int,
+) -> None:
+    """Pupils registered for the sitting who did not sit: names, no scores, a status."""
+    by_code = {s.school_code: s for s, _, _ in takers}
+    schools = [by_code[code] for code in sorted(by_code)]
+    for n, (s, p, status) in enumerate(
+        extras.absent_pupils(schools, year, f"{kind}{code}", extras.taken_names(year)),
+        start=count + 1,
+    ):
+        cells: list[Any] = [n, s.msu_code, s.school_code, f"{grade}А", "1101", "0001"]
+        cells += [p["surname"], p["name"], p["patronymic"]]
+        if kind == "ege":
+            width = len(EGE_BASE_HEADER if code == "22" else EGE_HEADER)
+            cells += [p["series"], p["number"]] + [""] * (width - 11) + [STATUS_TEXT[status]]
+        else:
+            cells += [f"{p['series']} {p['number']}", "", "", "", "", 4, STATUS_TEXT[status]]
+        row = sheet.add(cells, "loaded")
+        extras._truth_row(year, kind, code, date, s, p, None, None, None, rel, row, status)
 
 
 def main(argv: list[str] | None = None) -> None:

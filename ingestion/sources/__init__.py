@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from ingestion.engine import Reader
-from ingestion.sources.gia_rcoi import EgeRcoiReader, OgeRcoiReader
+from ingestion.sources.federal_lists import FederalListsReader
+from ingestion.sources.gia_appeals import GiaAppealsReader
+from ingestion.sources.gia_rcoi import (
+    EgeRcoiReader,
+    Gve9RcoiReader,
+    Gve11RcoiReader,
+    OgeRcoiReader,
+)
 from ingestion.sources.indicators import IndicatorFormReader
 from ingestion.sources.mechanisms import MechanismScoresReader
+from ingestion.sources.medalists import MedalistsReader
 from ingestion.sources.registry import RegistryReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
 
@@ -18,6 +26,11 @@ READERS: dict[str, Reader] = {
         OgeRcoiReader(),
         IndicatorFormReader(),
         MechanismScoresReader(),
+        Gve9RcoiReader(),
+        Gve11RcoiReader(),
+        GiaAppealsReader(),
+        MedalistsReader(),
+        FederalListsReader(),
     )
 }
 

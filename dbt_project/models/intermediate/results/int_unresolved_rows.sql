@@ -1,11 +1,12 @@
 {#- Rows that the reader loaded but the warehouse cannot place: a school code or login that no
-    registry snapshot lists, or a subject that no alias names. They go to the quarantine with
+    registry snapshot lists, or a subject that no alias names; an appeal whose pupil has no
+    result in that subject and exam date; a medalist of an unknown school. They go to the quarantine with
     the warehouse's reason and stay out of the facts. One row per rejected source row. -#}
 with
 
 exam_rows as (
     select
-        case assessment_code when 'ege' then 'ege_rcoi' else 'oge_rcoi' end as source_name,
+        assessment_code || '_rcoi' as source_name,
         source_file,
         source_sheet,
         source_row,
@@ -43,11 +44,68 @@ vpr_rows as (
         end as reason
     from {{ ref('int_vpr_results_resolved') }}
     where school_id is null or subject_code is null
+),
+
+appeal_rows as (
+    select
+        'gia_appeals' as source_name,
+        a.source_file,
+        a.source_sheet,
+        a.source_row,
+        a.file_sha256,
+        a.academic_year,
+        'Предмет' as source_column,
+        'subject_reported' as field_name,
+        a.subject_reported as cell_value,
+        'appeal without a result: no ' || a.assessment_code
+        || ' result of this pupil (name), school and subject on ' || cast(a.exam_date as varchar)
+            as reason
+    from {{ ref('stg_gia_appeals__appeals') }} as a
+    where not exists (
+        select 1 from {{ ref('int_exam_results_scored') }} as r
+        where
+            r.region_code = a.region_code
+            and r.school_code_src = a.school_code_src
+            and r.person_key = a.person_key
+            and r.assessment_code = a.assessment_code
+            and r.subject_fct_code = a.subject_fct_code
+            and r.exam_date = a.exam_date
+            and r.is_result
+            and r.school_id is not null
+            and r.subject_code is not null
+    )
+),
+
+medalist_rows as (
+    select
+        'medalists' as source_name,
+        m.source_file,
+        m.source_sheet,
+        m.source_row,
+        m.file_sha256,
+        m.academic_year,
+        'Код ОО' as source_column,
+        'school_code' as field_name,
+        m.school_code_src as cell_value,
+        'unknown school: no registry snapshot of region ' || m.region_code || ' lists this Код ОО'
+            as reason
+    from {{ ref('stg_medalists__medalists') }} as m
+    where not exists (
+        select 1 from {{ ref('int_school_identifiers') }} as i
+        where
+            i.id_type = 'rcoi_code'
+            and i.region_code = m.region_code
+            and i.id_value = m.school_code_src
+    )
 )
 
 select * from exam_rows
 union all
 select * from vpr_rows
+union all
+select * from appeal_rows
+union all
+select * from medalist_rows
 union all
 select
     'indicators' as source_name,

@@ -11,7 +11,22 @@ vpr as (
 ),
 
 exams as (
+    -- results only: a pupil who did not sit (неявка, не допущен, аннулирован) is counted in
+    -- not_sat_count, never in participants
     select * from {{ ref('fct_exam_result') }}
+    where is_result
+),
+
+not_sat as (
+    select
+        f.school_id,
+        f.academic_year,
+        f.assessment_code,
+        f.subject_code,
+        count(*) as not_sat_count
+    from {{ ref('fct_exam_result') }} as f
+    where not f.is_result
+    group by f.school_id, f.academic_year, f.assessment_code, f.subject_code
 ),
 
 assessments as (
@@ -144,4 +159,13 @@ measured as (
     from unioned
 )
 
-select * from measured
+select
+    m.*,
+    ns.not_sat_count
+from measured as m
+left join not_sat as ns
+    on
+        m.school_id = ns.school_id
+        and m.academic_year = ns.academic_year
+        and m.assessment_code = ns.assessment_code
+        and m.subject_code = ns.subject_code

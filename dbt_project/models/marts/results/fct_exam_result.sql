@@ -1,4 +1,5 @@
-{#- One row per pupil × exam sitting (ЕГЭ, ОГЭ), pseudonymised. Internal: never published. -#}
+{#- One row per pupil × exam sitting (ЕГЭ, ОГЭ, ГВЭ-9, ГВЭ-11), pseudonymised, pupils who did
+    not sit included (is_result false). Internal: never published. -#}
 with
 
 scored as (
@@ -23,6 +24,13 @@ final as (
         primary_score,
         test_score,
         mark,
+        process_status,
+        is_result,
+        annual_mark,
+        exam_form,
+        appeal_decision,
+        score_before_appeal,
+        appeal_change,
         min_score as min_score_applied,
         is_min_score_verified,
         passed_min,

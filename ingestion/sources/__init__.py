@@ -7,12 +7,14 @@ from ingestion.sources.gia_rcoi import EgeRcoiReader, OgeRcoiReader
 from ingestion.sources.indicators import IndicatorFormReader
 from ingestion.sources.mechanisms import MechanismScoresReader
 from ingestion.sources.registry import RegistryReader
+from ingestion.sources.registry_changes import RegistryChangesReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
 
 READERS: dict[str, Reader] = {
     reader.name: reader
     for reader in (
         RegistryReader(),
+        RegistryChangesReader(),
         VprFisokoReader(),
         EgeRcoiReader(),
         OgeRcoiReader(),

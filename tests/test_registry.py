@@ -9,9 +9,14 @@ their identifiers are invented, with check digits computed by hand: ИНН weigh
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+
+import duckdb
+import pytest
 
 from ingestion.samples.names import inn_is_valid, ogrn_is_valid
 from tests.builders import assert_accounting, file_row, read_one, write_xlsx
+from tests.conftest import PipelineRun
 from tests.test_readers import REGISTRY_HEADER
 
 SEED003_SCHOOLS = [
@@ -116,3 +121,160 @@ def test_change_list_rows_with_their_dates(tmp_path):
         (7, "school_code", "required value missing"),
     ]
     assert_accounting(result)
+
+
+# ================================================================== the warehouse (tiny region)
+
+
+def _rows(path, sql):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_history_shows_every_planted_registry_change(pipeline: PipelineRun) -> None:
+    changes = pipeline.truth["registry_changes"]
+    assert {c["change_type"] for c in changes} == {
+        "rename", "type_change", "closure", "merger", "code_change"
+    }
+    history = _rows(
+        pipeline.reporting,
+        "select school_id, change_type, valid_from, valid_to, is_current, school_full_name, "
+        "school_type, school_code_src, status_code, successor_school_id, is_dated_by_change_list "
+        "from marts.dim_school_history order by school_id, valid_from",
+    )
+    by_school: dict[str, list[dict]] = defaultdict(list)
+    for h in history:
+        by_school[h["school_id"]].append(h)
+    for c in changes:
+        versions = by_school[c["school_id"]]
+        assert [v["change_type"] for v in versions] == ["opened", c["change_type"]], c
+        opened, changed = versions
+        assert opened["valid_from"] == dt.date(2021, 9, 1)
+        assert opened["valid_to"] == changed["valid_from"] == dt.date.fromisoformat(c["valid_from"])
+        assert changed["valid_to"] is None and changed["is_current"]
+        assert not opened["is_current"]
+        assert changed["is_dated_by_change_list"] == c["in_change_list"]
+        if c["change_type"] == "rename":
+            assert (opened["school_full_name"], changed["school_full_name"]) == (
+                c["old_value"], c["new_value"]
+            )
+        elif c["change_type"] == "type_change":
+            assert (opened["school_type"], changed["school_type"]) == ("СОШ", "Гимназия")
+        elif c["change_type"] == "code_change":
+            assert (opened["school_code_src"], changed["school_code_src"]) == (
+                c["old_value"], c["new_value"]
+            )
+        elif c["change_type"] == "merger":
+            assert changed["status_code"] == "merged"
+            assert changed["successor_school_id"] == f"27-{c['new_value']}"
+        else:
+            assert changed["status_code"] == "closed"
+    # every other school has exactly one version, open since the first snapshot
+    planted = {c["school_id"] for c in changes}
+    for school_id, versions in by_school.items():
+        if school_id not in planted:
+            assert [v["change_type"] for v in versions] == ["opened"], school_id
+
+    schools = {
+        s["school_id"]: s
+        for s in _rows(
+            pipeline.reporting,
+            "select school_id, school_code_src, is_closed, closed_on, merged_into_school_id, "
+            "valid_from, is_current from marts.dim_school",
+        )
+    }
+    # one dim_school row per truth school (a code change keeps the school_id)
+    assert set(schools) == {f"27-{s['school_code']}" for s in pipeline.truth["schools"]}
+    for c in changes:
+        school = schools[c["school_id"]]
+        closed = c["change_type"] in ("closure", "merger")
+        assert school["is_closed"] == closed
+        assert school["closed_on"] == (dt.date.fromisoformat(c["valid_from"]) if closed else None)
+        assert school["valid_from"] == dt.date.fromisoformat(c["valid_from"])
+        if c["change_type"] == "code_change":
+            assert school["school_code_src"] == c["new_value"]
+        if c["change_type"] == "merger":
+            assert school["merged_into_school_id"] == f"27-{c['new_value']}"
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_results_of_later_years_resolve_and_stop_after_closure(pipeline: PipelineRun) -> None:
+    changes = {c["change_type"]: c for c in pipeline.truth["registry_changes"]}
+    years = {
+        (r["school_id"], r["academic_year"], r["assessment_code"])
+        for r in _rows(
+            pipeline.warehouse,
+            "select distinct school_id, academic_year, assessment_code "
+            "from marts.fct_assessment_result",
+        )
+    }
+    for kind in ("closure", "merger"):
+        school_id = changes[kind]["school_id"]
+        assert {y for s, y, _ in years if s == school_id} == {2021}, kind
+    coded = changes["code_change"]
+    # the new Код ОО's ЕГЭ/ОГЭ rows of 2023 resolve to the same school as the old code's
+    exam_years = {y for s, y, a in years if s == coded["school_id"] and a in ("oge", "ege")}
+    assert 2023 in exam_years and 2021 in exam_years
+    renamed = changes["rename"]
+    assert {y for s, y, a in years if s == renamed["school_id"] and a == "vpr"} == {
+        2021, 2022, 2023
+    }
+    # nothing of the planted changes ends in the warehouse quarantine as an unknown school
+    unknown = _rows(
+        pipeline.reporting,
+        "select cell_value from audit.quarantine where quarantine_stage = 'warehouse'",
+    )
+    new_code = coded["new_value"]
+    assert all(new_code not in (q["cell_value"] or "") for q in unknown)
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_the_crosswalk_holds_every_identifier_of_the_truth_schools(pipeline: PipelineRun) -> None:
+    crosswalk = {
+        (r["school_id"], r["identifier_type"], r["identifier_value"]): r
+        for r in _rows(
+            pipeline.reporting,
+            "select school_id, identifier_type, identifier_value, region_code, valid_from, "
+            "valid_to, is_well_formed from marts.dim_school_identifier",
+        )
+    }
+    assert all(r["is_well_formed"] and r["region_code"] == "27" for r in crosswalk.values())
+    for s in pipeline.truth["schools"]:
+        school_id = f"27-{s['school_code']}"
+        for kind, key in (
+            ("rcoi_code", "school_code"),
+            ("fisoko_login", "login"),
+            ("inn", "inn"),
+            ("kpp", "kpp"),
+            ("ogrn", "ogrn"),
+        ):
+            assert (school_id, kind, s[key]) in crosswalk, (school_id, kind)
+    coded = next(c for c in pipeline.truth["registry_changes"] if c["change_type"] == "code_change")
+    old = crosswalk[(coded["school_id"], "rcoi_code", coded["old_value"])]
+    new = crosswalk[(coded["school_id"], "rcoi_code", coded["new_value"])]
+    assert old["valid_to"] == new["valid_from"] == dt.date.fromisoformat(coded["valid_from"])
+    assert new["valid_to"] is None
+    # the planted bad ИНН and ОГРН of one year's registry: quarantined at their cells, never
+    # in the crosswalk
+    bad = [d for d in pipeline.truth["defects"] if d["kind"].endswith("_checksum")]
+    assert {d["kind"] for d in bad} == {"bad_inn_checksum", "bad_ogrn_checksum"}
+    values = {v for _, _, v in crosswalk}
+    quarantine = {
+        (q["source_file"], q["source_row"], q["source_column"], q["cell_value"])
+        for q in _rows(
+            pipeline.reporting,
+            "select source_file, source_row, source_column, cell_value from audit.quarantine",
+        )
+    }
+    for d in bad:
+        assert d["value"] not in values
+        assert any(
+            f == d["path"] and r == d["row"] and c.startswith(d["column"]) and v == d["value"]
+            for f, r, c, v in quarantine
+        ), d

@@ -21,23 +21,101 @@ from tests.test_readers import REGISTRY_HEADER
 
 SEED003_SCHOOLS = [
     # code, login, short name, type, parent, ИНН, КПП, ОГРН, status
-    ("253001", "sch250001", "МБОУ СОШ № 1 пгт Славянка", "СОШ", "", "2531000002", "253101001", "1022500000005", "действует"),
-    ("253002", "sch250002", "МКОУ СОШ пгт Зарубино", "СОШ", "", "2531000010", "253101001", "1022500000016", "действует"),
-    ("253003", "sch250003", "МКОУ ООШ с. Андреевка", "ООШ", "", "2531000027", "253101001", "1022500000027", "действует"),
-    ("253004", "sch250004", "МКОУ СОШ № 1 с. Барабаш", "СОШ", "", "2531000034", "253101001", "1022500000038", "действует"),
-    ("253005", "sch250005", "Филиал МКОУ СОШ № 1 с. Барабаш", "Филиал", "253004", "2531000034", "253143005", "1022500000038", "действует"),
-    ("253006", "sch250006", "МКОУ СОШ пгт Краскино", "СОШ", "", "2531000041", "253101001", "1022500000049", "реорганизована в форме присоединения к МКОУ СОШ пгт Посьет"),
+    (
+        "253001",
+        "sch250001",
+        "МБОУ СОШ № 1 пгт Славянка",
+        "СОШ",
+        "",
+        "2531000002",
+        "253101001",
+        "1022500000005",
+        "действует",
+    ),
+    (
+        "253002",
+        "sch250002",
+        "МКОУ СОШ пгт Зарубино",
+        "СОШ",
+        "",
+        "2531000010",
+        "253101001",
+        "1022500000016",
+        "действует",
+    ),
+    (
+        "253003",
+        "sch250003",
+        "МКОУ ООШ с. Андреевка",
+        "ООШ",
+        "",
+        "2531000027",
+        "253101001",
+        "1022500000027",
+        "действует",
+    ),
+    (
+        "253004",
+        "sch250004",
+        "МКОУ СОШ № 1 с. Барабаш",
+        "СОШ",
+        "",
+        "2531000034",
+        "253101001",
+        "1022500000038",
+        "действует",
+    ),
+    (
+        "253005",
+        "sch250005",
+        "Филиал МКОУ СОШ № 1 с. Барабаш",
+        "Филиал",
+        "253004",
+        "2531000034",
+        "253143005",
+        "1022500000038",
+        "действует",
+    ),
+    (
+        "253006",
+        "sch250006",
+        "МКОУ СОШ пгт Краскино",
+        "СОШ",
+        "",
+        "2531000041",
+        "253101001",
+        "1022500000049",
+        "реорганизована в форме присоединения к МКОУ СОШ пгт Посьет",
+    ),
 ]
 
 
-def _registry_sheet(schools, title="Реестр общеобразовательных организаций Приморского края на 01.09.2023"):
+def _registry_sheet(
+    schools, title="Реестр общеобразовательных организаций Приморского края на 01.09.2023"
+):
     header = [*REGISTRY_HEADER, "Код правопреемника"]
     rows = [[title], [], header]
     for n, (code, login, name, kind, parent, inn, kpp, ogrn, status) in enumerate(schools, 1):
         successor = "253007" if status.startswith("реорганизована") else ""
         rows.append(
-            [n, code, login, name, name, "Хасанский муниципальный округ", "253", kind, parent,
-             "село", "пгт Славянка", inn, kpp, ogrn, status, successor]
+            [
+                n,
+                code,
+                login,
+                name,
+                name,
+                "Хасанский муниципальный округ",
+                "253",
+                kind,
+                parent,
+                "село",
+                "пгт Славянка",
+                inn,
+                kpp,
+                ogrn,
+                status,
+                successor,
+            ]
         )
     return rows
 
@@ -91,11 +169,30 @@ CHANGES_HEADER = [
 
 def test_change_list_rows_with_their_dates(tmp_path):
     rows = [
-        ["Изменения в реестре общеобразовательных организаций Приморского края за 2022/2023 учебный год"],
+        [
+            "Изменения в реестре общеобразовательных организаций Приморского края за 2022/2023 учебный год"
+        ],
         CHANGES_HEADER,
-        [1, "15.03.2023", "253001", "sch250001", "Переименование", "МБОУ СОШ № 1 пгт Славянка",
-         "МБОУ СОШ № 1 им. А. С. Пушкина пгт Славянка", "Приказ № 12"],
-        [2, "2023-07-01", 253006, "sch250006", "Реорганизация (присоединение)", "действует", "253007", ""],
+        [
+            1,
+            "15.03.2023",
+            "253001",
+            "sch250001",
+            "Переименование",
+            "МБОУ СОШ № 1 пгт Славянка",
+            "МБОУ СОШ № 1 им. А. С. Пушкина пгт Славянка",
+            "Приказ № 12",
+        ],
+        [
+            2,
+            "2023-07-01",
+            253006,
+            "sch250006",
+            "Реорганизация (присоединение)",
+            "действует",
+            "253007",
+            "",
+        ],
         [3, "01.08.2023", "253002", "", "Смена кода ОО", "253002", "253902", ""],
         [4, "31.02.2023", "253003", "", "Ликвидация", "действует", "ликвидирована", ""],
         [5, "30.06.2023", "", "", "Ликвидация", "действует", "ликвидирована", ""],
@@ -109,7 +206,13 @@ def test_change_list_rows_with_their_dates(tmp_path):
         (r["source_row"], r["change_date"], r["school_code"], r["change_kind"], r["new_value"])
         for r in loaded
     ] == [
-        (3, dt.date(2023, 3, 15), "253001", "Переименование", "МБОУ СОШ № 1 им. А. С. Пушкина пгт Славянка"),
+        (
+            3,
+            dt.date(2023, 3, 15),
+            "253001",
+            "Переименование",
+            "МБОУ СОШ № 1 им. А. С. Пушкина пгт Славянка",
+        ),
         (4, dt.date(2023, 7, 1), "253006", "Реорганизация (присоединение)", "253007"),
         (5, dt.date(2023, 8, 1), "253002", "Смена кода ОО", "253902"),
     ]
@@ -140,7 +243,11 @@ def _rows(path, sql):
 def test_history_shows_every_planted_registry_change(pipeline: PipelineRun) -> None:
     changes = pipeline.truth["registry_changes"]
     assert {c["change_type"] for c in changes} == {
-        "rename", "type_change", "closure", "merger", "code_change"
+        "rename",
+        "type_change",
+        "closure",
+        "merger",
+        "code_change",
     }
     history = _rows(
         pipeline.reporting,
@@ -162,13 +269,15 @@ def test_history_shows_every_planted_registry_change(pipeline: PipelineRun) -> N
         assert changed["is_dated_by_change_list"] == c["in_change_list"]
         if c["change_type"] == "rename":
             assert (opened["school_full_name"], changed["school_full_name"]) == (
-                c["old_value"], c["new_value"]
+                c["old_value"],
+                c["new_value"],
             )
         elif c["change_type"] == "type_change":
             assert (opened["school_type"], changed["school_type"]) == ("СОШ", "Гимназия")
         elif c["change_type"] == "code_change":
             assert (opened["school_code_src"], changed["school_code_src"]) == (
-                c["old_value"], c["new_value"]
+                c["old_value"],
+                c["new_value"],
             )
         elif c["change_type"] == "merger":
             assert changed["status_code"] == "merged"
@@ -223,7 +332,9 @@ def test_results_of_later_years_resolve_and_stop_after_closure(pipeline: Pipelin
     assert 2023 in exam_years and 2021 in exam_years
     renamed = changes["rename"]
     assert {y for s, y, a in years if s == renamed["school_id"] and a == "vpr"} == {
-        2021, 2022, 2023
+        2021,
+        2022,
+        2023,
     }
     # nothing of the planted changes ends in the warehouse quarantine as an unknown school
     unknown = _rows(

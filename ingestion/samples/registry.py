@@ -213,7 +213,9 @@ def write_registry(
         if plan.effective(s, "closure", year):
             status = "ликвидирована"
         elif plan.effective(s, "merger", year):
-            target = next(t for t in region.schools if t.school_code == plan.successor[s.school_code])
+            target = next(
+                t for t in region.schools if t.school_code == plan.successor[s.school_code]
+            )
             status = f"реорганизована в форме присоединения к {_names(plan, target, year)[1]}"
             successor = codes[target.school_code]
         inn, ogrn = s.inn, s.ogrn

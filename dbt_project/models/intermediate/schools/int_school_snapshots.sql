@@ -32,7 +32,7 @@ matches as (
     inner join snapshots as e
         on
             s.region_code = e.region_code
-            and e.academic_year <= s.academic_year
+            and s.academic_year >= e.academic_year
             and (
                 s.school_code_src = e.school_code_src
                 or s.fisoko_login = e.fisoko_login
@@ -52,7 +52,7 @@ matches as (
         on
             c.region_code = e.region_code
             and c.old_code = e.school_code_src
-            and e.academic_year <= s.academic_year
+            and s.academic_year >= e.academic_year
 ),
 
 anchors as (

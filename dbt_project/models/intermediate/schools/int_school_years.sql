@@ -65,11 +65,12 @@ gaps as (
     inner join school_spans as sp
         on y.academic_year > sp.first_year and y.academic_year < sp.last_year
     inner join snapshots as s
-        on sp.school_id = s.school_id and s.academic_year < y.academic_year
-    where not exists (
-        select 1 from snapshots as x
-        where x.school_id = sp.school_id and x.academic_year = y.academic_year
-    )
+        on sp.school_id = s.school_id and y.academic_year > s.academic_year
+    where
+        not exists (
+            select 1 from snapshots as x
+            where sp.school_id = x.school_id and y.academic_year = x.academic_year
+        )
     group by y.academic_year, sp.school_id
 ),
 

@@ -839,9 +839,9 @@ def registry_rows(title="Реестр общеобразовательных о�
             "",
             "город",
             "Хабаровск",
-            2721000001,
+            2721000000,
             272101001,
-            1022700000001,
+            1022700000003,
             "действует",
         ],
         [
@@ -856,9 +856,9 @@ def registry_rows(title="Реестр общеобразовательных о�
             "",
             "город",
             "Хабаровск",
-            "2721000002",
+            "2721000018",
             "272101001",
-            "1022700000002",
+            "1022700000014",
             "действует",
         ],
         [
@@ -873,9 +873,9 @@ def registry_rows(title="Реестр общеобразовательных о�
             "100101",
             "село",
             "с. Сикачи-Алян",
-            "2721000001",
+            "2721000000",
             "272102001",
-            "1022700000001",
+            "1022700000003",
             "действует",
         ],
         [
@@ -892,7 +892,7 @@ def registry_rows(title="Реестр общеобразовательных о�
             "с. Дубовый Мыс",
             "272100000",
             "272102001",
-            "1022700000004",
+            "1022700000047",
             "действует",
         ],
         [
@@ -907,9 +907,9 @@ def registry_rows(title="Реестр общеобразовательных о�
             "",
             "город",
             "Хабаровск",
-            "2721000005",
+            "2721000025",
             "272101001",
-            "1022700000005",
+            "1022700000058",
             "ликвидирована",
         ],
     ]
@@ -925,12 +925,13 @@ def test_registry_xlsx_with_reference_sheet(tmp_path):
 
     assert [r["source_row"] for r in rows] == [4, 5, 6]
     assert [r["row_number"] for r in rows] == [1, 2, 3]
-    # numeric cells come out as the code text, without "100101.0"
+    # numeric cells come out as the code text, without "100101.0"; every ИНН/ОГРН has a valid
+    # check digit (C12)
     assert [r["school_code"] for r in rows] == ["100101", "100102", "100103"]
     assert [r["msu_code"] for r in rows] == ["101", "101", "102"]
-    assert [r["inn"] for r in rows] == ["2721000001", "2721000002", "2721000001"]
+    assert [r["inn"] for r in rows] == ["2721000000", "2721000018", "2721000000"]
     assert [r["kpp"] for r in rows] == ["272101001", "272101001", "272102001"]
-    assert [r["ogrn"] for r in rows] == ["1022700000001", "1022700000002", "1022700000001"]
+    assert [r["ogrn"] for r in rows] == ["1022700000003", "1022700000014", "1022700000003"]
     assert [r["parent_school_code"] for r in rows] == [None, None, "100101"]
     assert [r["fisoko_login"] for r in rows] == ["sch270001", "sch270002", "sch270003"]
     assert [r["settlement_type"] for r in rows] == ["город", "город", "село"]

@@ -12,6 +12,7 @@ from expectations.suites import (
     federal_lists,
     indicator_values,
     medalists,
+    registry_changes,
     schools,
     vpr_school_results,
 )
@@ -26,6 +27,9 @@ class Suite:
 
 SUITES: dict[str, Suite] = {
     "registry": Suite("schools", schools.FRAME_SQL, schools.CHECKS),
+    "registry_changes": Suite(
+        "registry_changes", registry_changes.FRAME_SQL, registry_changes.CHECKS
+    ),
     "vpr_fisoko": Suite(
         "vpr_school_results", vpr_school_results.FRAME_SQL, vpr_school_results.CHECKS
     ),

@@ -84,6 +84,8 @@ class Truth:
         self.medalists: list[dict[str, Any]] = []
         self.appeals: list[dict[str, Any]] = []
         self.federal_lists: list[dict[str, Any]] = []
+        # changes planted in the registry over the years (ingestion/samples/registry.py)
+        self.registry_changes: list[dict[str, Any]] = []
 
     def plant(self, case: str, school_code: str, academic_years: list[int], detail: str) -> None:
         self.planted.append(
@@ -109,6 +111,7 @@ class Truth:
             "medalists": self.medalists,
             "appeals": self.appeals,
             "federal_lists": self.federal_lists,
+            "registry_changes": self.registry_changes,
         }
         (truth_dir / "truth.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -227,10 +230,13 @@ def generate(
     # these modules import this one
     from ingestion.samples.indicators import write_indicator_forms
     from ingestion.samples.mechanisms import write_mechanism_sheets
+    from ingestion.samples.registry import plan_changes, record_and_write_changes, write_registry
+
+    plan = plan_changes(seed, region, years)
 
     municipality_names = list(dict.fromkeys(s.municipality for s in region.schools))
     for index, year in enumerate(years):
-        _registry(landing, truth, region, year, with_reference_sheet=index == 0)
+        write_registry(landing, truth, region, plan, year, with_reference_sheet=index == 0)
         _vpr(
             landing,
             truth,
@@ -239,9 +245,10 @@ def generate(
             rng,
             layout=("counts" if index == 0 else "percent"),
             inflated=index == len(years) - 1,
+            plan=plan,
         )
-        _ege(landing, truth, region, year, rng, index, extras)
-        _oge(landing, truth, region, year, rng, index, extras)
+        _ege(landing, truth, region, year, rng, index, extras, plan)
+        _oge(landing, truth, region, year, rng, index, extras, plan)
         extras.write_gve(landing, year, index)
         extras.write_appeals(landing, year, index)
         extras.write_medalists(landing, year, index)
@@ -253,66 +260,9 @@ def generate(
             )
     truth.medalists, truth.appeals = extras.medalists, extras.appeals
     truth.federal_lists = extras.federal_lists
+    record_and_write_changes(landing, truth, region, plan)
     truth.write(truth_dir)
     return truth
-
-
-def _registry(
-    landing: Path, truth: Truth, region: w.Region, year: int, with_reference_sheet: bool
-) -> None:
-    rel = f"registry/Реестр_ОО_на_01.09.{year}.xlsx"
-    sheet = SheetWriter(truth, rel, "registry", year, "Реестр")
-    sheet.add(
-        [f"Реестр общеобразовательных организаций Хабаровского края на 01.09.{year}"], "skipped"
-    )
-    sheet.add([], "skipped")
-    header = [
-        "№ п/п",
-        "Код ОО (РЦОИ)",
-        "Логин ФИС ОКО",
-        "Полное наименование",
-        "Краткое наименование",
-        "Муниципальное образование",
-        "Код МСУ",
-        "Тип ОО",
-        "Код головной ОО",
-        "Местность",
-        "Населённый пункт",
-        "ИНН",
-        "КПП",
-        "ОГРН",
-        "Статус",
-    ]
-    sheet.add(header, "skipped")
-    for i, s in enumerate(region.schools, start=1):
-        sheet.add(
-            [
-                i,
-                s.school_code,
-                s.login,
-                s.full_name,
-                s.short_name,
-                s.municipality,
-                s.msu_code,
-                s.school_type,
-                s.parent_code or "",
-                s.settlement_type,
-                s.settlement,
-                s.inn,
-                s.kpp,
-                s.ogrn,
-                "действует",
-            ],
-            "loaded",
-        )
-    sheets = [sheet]
-    if with_reference_sheet:  # a reference sheet the reader must ignore, rows counted as skipped
-        ref = SheetWriter(truth, rel, "registry", year, "Справочник")
-        ref.add(["Справочник типов ОО"], "skipped")
-        for kind in ("СОШ", "ООШ", "НОШ", "Гимназия", "Лицей"):
-            ref.add([kind], "skipped")
-        sheets.append(ref)
-    write_xlsx(landing / rel, sheets)
 
 
 def _vpr(
@@ -323,9 +273,11 @@ def _vpr(
     rng: np.random.Generator,
     layout: str,
     inflated: bool = False,
+    plan: Any = None,
 ) -> None:
     """ФИС ОКО «Статистика по отметкам»; with inflated=True the inflated_vpr schools' marks
-    are shifted up (the year their results stop being objective)."""
+    are shifted up (the year their results stop being objective). A school the registry plan
+    closed or merged has its results drawn (the random stream stays the same) but not written."""
     campaign_year = year + 1
     autumn = campaign_year == 2022  # ВПР 2022 moved to autumn (DOMAIN §2.1)
     season = "осень" if autumn else "весна"
@@ -418,7 +370,8 @@ def _vpr(
                         "journal": jr if journal_known else None,
                         "status": "loaded",
                     }
-                    block.append((s, cells, record))
+                    if plan is None or plan.active(s, year):
+                        block.append((s, cells, record))
         total_n = sum(r[2]["participants"] for r in block)
         summary = ["", muni, "", "", total_n] + [""] * (len(headers) - 5)
         rows_out.append((None, summary, {}))
@@ -512,6 +465,7 @@ def _ege(
     rng: np.random.Generator,
     year_index: int,
     extras: GiaExtras | None = None,
+    plan: Any = None,
 ) -> None:
     exam_year = year + 1
     sittings: dict[str, list[tuple[w.School, dict[str, Any], float]]] = {}
@@ -519,12 +473,16 @@ def _ege(
         n = w.cohort_size(rng, s, 11)
         pupils = _pupils(rng, f"{year}-{s.school_code}-11", n)
         ability = rng.normal(s.ability, 1.0, n)
+        # a closed or merged school's pupils are drawn (the stream stays) but sit nothing
+        sits = plan is None or plan.active(s, year)
         for p, a in zip(pupils, ability, strict=True):
-            sittings.setdefault("1", []).append((s, p, a))
+            if sits:
+                sittings.setdefault("1", []).append((s, p, a))
             math = "2" if rng.random() < w.EGE_PROFILE_MATH_SHARE else "22"
-            sittings.setdefault(math, []).append((s, p, a))
+            if sits:
+                sittings.setdefault(math, []).append((s, p, a))
             for code, share in w.EGE_ELECTIVE_SHARE.items():
-                if rng.random() < share * 0.9:
+                if rng.random() < share * 0.9 and sits:
                     sittings.setdefault(code, []).append((s, p, a))
     subject_info = {code: (name, mean, sd) for code, _, name, mean, sd in w.EGE_SUBJECTS}
     subject_info["22"] = ("Математика базовая", 0, 0)
@@ -556,10 +514,11 @@ def _ege(
             primary = round(int(score) * 0.6) if score is not None else int(mark) * 4
             result = mark if code == "22" else score
             answers = ["+-+" * 4] if code == "22" else ["+-+" * 4, "1(2)0(2)"]
+            year_code = plan.code(s, year) if plan else s.school_code  # a Код ОО may change
             cells: list[Any] = [
                 i,
                 s.msu_code,
-                s.school_code,
+                year_code,
                 f"11{'АБВ'[i % 3]}",
                 "1101",
                 f"{i // 15 + 1:04d}",
@@ -588,7 +547,7 @@ def _ege(
                 cells[1] = "109"
                 status = "unknown_school"
             elif kind == "letter_in_code":
-                cells[2] = s.school_code[:2] + "О" + s.school_code[3:]
+                cells[2] = year_code[:2] + "О" + year_code[3:]
                 status, disposition = "quarantined", "quarantined"
             if kind == "empty_line_before":
                 sheet.add(["<empty line>"], "skipped")
@@ -687,6 +646,7 @@ def _oge(
     rng: np.random.Generator,
     year_index: int,
     extras: GiaExtras | None = None,
+    plan: Any = None,
 ) -> None:
     exam_year = year + 1
     cohort: list[tuple[w.School, dict[str, Any], float]] = []
@@ -697,6 +657,8 @@ def _oge(
             cohort.append((s, p, a))
     for day, (code, _, name, maximum, mean, sd) in enumerate(w.OGE_SUBJECTS):
         takers = cohort if code in ("1", "2") else [c for c in cohort if rng.random() < 0.4]
+        # a closed or merged school's pupils were drawn (the stream stays) but sit nothing
+        takers = [c for c in takers if plan is None or plan.active(c[0], year)]
         date = f"{exam_year}.05.{24 + day:02d}"
         as_csv = code == "2" and year_index == 1
         ext = "csv" if as_csv else "xlsx"
@@ -713,7 +675,7 @@ def _oge(
             cells: list[Any] = [
                 i,
                 s.msu_code,
-                s.school_code,
+                plan.code(s, year) if plan else s.school_code,  # a Код ОО may change
                 f"9{'АБ'[i % 2]}",
                 "1201",
                 "0003",

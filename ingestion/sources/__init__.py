@@ -15,12 +15,14 @@ from ingestion.sources.indicators import IndicatorFormReader
 from ingestion.sources.mechanisms import MechanismScoresReader
 from ingestion.sources.medalists import MedalistsReader
 from ingestion.sources.registry import RegistryReader
+from ingestion.sources.registry_changes import RegistryChangesReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
 
 READERS: dict[str, Reader] = {
     reader.name: reader
     for reader in (
         RegistryReader(),
+        RegistryChangesReader(),
         VprFisokoReader(),
         EgeRcoiReader(),
         OgeRcoiReader(),

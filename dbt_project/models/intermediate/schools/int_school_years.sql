@@ -1,6 +1,8 @@
 {#- One row per school × academic year in which it existed: the years of the registry snapshots
     that list it, plus data years without any snapshot (attributes carried from the nearest
-    snapshot, earlier first). Attributes are those of the chosen snapshot. -#}
+    snapshot, earlier first), plus snapshot years between two that list the school but where
+    its row was refused (e.g. a bad ИНН check digit sent it to quarantine: carried from the
+    nearest earlier snapshot). Attributes are those of the chosen snapshot. -#}
 with
 
 snapshots as (
@@ -45,6 +47,33 @@ carried as (
     from snapshots) as s
 ),
 
+school_spans as (
+    select
+        school_id,
+        min(academic_year) as first_year,
+        max(academic_year) as last_year
+    from snapshots
+    group by school_id
+),
+
+gaps as (
+    select
+        y.academic_year,
+        sp.school_id,
+        max(s.academic_year) as snapshot_year
+    from snapshot_years as y
+    inner join school_spans as sp
+        on y.academic_year > sp.first_year and y.academic_year < sp.last_year
+    inner join snapshots as s
+        on sp.school_id = s.school_id and y.academic_year > s.academic_year
+    where
+        not exists (
+            select 1 from snapshots as x
+            where sp.school_id = x.school_id and y.academic_year = x.academic_year
+        )
+    group by y.academic_year, sp.school_id
+),
+
 chosen as (
     select
         academic_year,
@@ -58,6 +87,12 @@ chosen as (
         snapshot_year
     from carried
     where nearest = 1
+    union all
+    select
+        academic_year,
+        school_id,
+        snapshot_year
+    from gaps
 ),
 
 school_years as (
@@ -76,6 +111,10 @@ school_years as (
         s.msu_code,
         s.school_type,
         s.parent_school_id,
+        s.successor_school_id,
+        s.registry_status,
+        s.status_code,
+        s.registry_as_of_date,
         s.settlement_name,
         s.is_rural,
         s.is_active,

@@ -1,5 +1,6 @@
 {#- One row per school (cross-year key school_id), with the attributes of its latest registry
-    snapshot and the span of years it was listed. -#}
+    snapshot, the span of years it was listed, and the dates of its current version in
+    dim_school_history (closed_on: when a closure or merger made it stop). -#}
 with
 
 school_years as (
@@ -11,6 +12,11 @@ latest as (
         *,
         row_number() over (partition by school_id order by academic_year desc) as recency
     from school_years
+),
+
+current_versions as (
+    select * from {{ ref('dim_school_history') }}
+    where is_current
 ),
 
 spans as (
@@ -43,9 +49,16 @@ final as (
         l.kpp,
         l.ogrn,
         s.first_academic_year,
-        s.last_academic_year
+        s.last_academic_year,
+        v.valid_from,
+        v.valid_to,
+        coalesce(v.is_current, true) as is_current,
+        coalesce(v.is_closed, false) as is_closed,
+        case when v.is_closed then v.valid_from end as closed_on,
+        v.successor_school_id as merged_into_school_id
     from latest as l
     inner join spans as s on l.school_id = s.school_id
+    left join current_versions as v on l.school_id = v.school_id
     where l.recency = 1
 )
 

@@ -23,7 +23,15 @@ renamed as (
         as_of_date as registry_as_of_date,
         academic_year,
         coalesce(lower(settlement_type) in ('село', 'сельская'), false) as is_rural,
+        successor_school_code as successor_school_code_src,
+        coalesce(status, 'действует') as registry_status,
         coalesce(lower(status), 'действует') in ('действует', 'действующая') as is_active,
+        case
+            when lower(status) like 'ликвидир%' or lower(status) like 'закрыт%' then 'closed'
+            when lower(status) like 'реорганиз%' then 'merged'
+            when lower(status) like 'приостановл%' then 'suspended'
+            else 'active'
+        end as status_code,
         source_file,
         source_sheet,
         source_row,

@@ -79,6 +79,10 @@ class Truth:
         self.mechanism_scores: list[dict[str, Any]] = []  # loaded expert points (seed 004)
         # known cases for the marts: {"case", "school_code", "academic_years", "detail"}
         self.planted: list[dict[str, Any]] = []
+        # olympiad protocol rows (ingestion.samples.olympiad) and the school-name variants they
+        # use, each with the school it names (None: planted ambiguous or unknown name)
+        self.olympiad: list[dict[str, Any]] = []
+        self.school_name_variants: list[dict[str, Any]] = []
 
     def plant(self, case: str, school_code: str, academic_years: list[int], detail: str) -> None:
         self.planted.append(
@@ -101,6 +105,8 @@ class Truth:
             "indicator_summaries": self.indicator_summaries,
             "mechanism_scores": self.mechanism_scores,
             "planted": self.planted,
+            "olympiad": self.olympiad,
+            "school_name_variants": self.school_name_variants,
         }
         (truth_dir / "truth.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -215,6 +221,7 @@ def generate(
     # these modules import this one
     from ingestion.samples.indicators import write_indicator_forms
     from ingestion.samples.mechanisms import write_mechanism_sheets
+    from ingestion.samples.olympiad import write_olympiad_protocols
 
     municipality_names = list(dict.fromkeys(s.municipality for s in region.schools))
     for index, year in enumerate(years):
@@ -235,6 +242,7 @@ def generate(
             write_mechanism_sheets(
                 landing, truth, municipality_names, year, rng, with_error=index == len(years) - 1
             )
+        write_olympiad_protocols(landing, truth, region, year, index, seed)  # own random stream
     truth.write(truth_dir)
     return truth
 

@@ -189,7 +189,10 @@ candidate_lists as (
         c.name_id,
         count(distinct c.school_id) as candidates_count,
         min(c.school_id) as only_school_id,
-        string_agg(distinct r.school_code_src || ' ' || r.school_short_name, '; ') as candidates
+        string_agg(
+            distinct r.school_code_src || ' ' || r.school_short_name, '; '
+            order by r.school_code_src || ' ' || r.school_short_name
+        ) as candidates
     from candidates as c
     inner join registry_parts as r
         on c.school_id = r.school_id

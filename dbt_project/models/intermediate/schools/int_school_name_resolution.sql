@@ -155,7 +155,10 @@ matches as (
         w.name_id,
         case
             when w.school_code_reported is not null then 'code'
-            when exists (select 1 from by_alias as a where a.name_id = w.name_id) then 'alias'
+            when exists (
+                select 1 from by_alias as a
+                where a.name_id = w.name_id
+            ) then 'alias'
             else 'name'
         end as method
     from written_parts as w
@@ -225,13 +228,16 @@ final as (
         case
             when l.candidates_count = 1 then null
             when m.method = 'code'
-                then 'unknown school: no registry snapshot of region ' || w.region_code
-                || ' for ' || cast(w.academic_year as varchar) || ' lists this Код ОО'
+                then
+                    'unknown school: no registry snapshot of region ' || w.region_code
+                    || ' for ' || cast(w.academic_year as varchar) || ' lists this Код ОО'
             when l.candidates_count > 1
-                then 'ambiguous school name: ' || cast(l.candidates_count as varchar)
-                || ' registry schools of the municipality fit (' || l.candidates
-                || '); add the name to the school_name_aliases seed'
-            else 'unknown school name: no registry school of the municipality «'
+                then
+                    'ambiguous school name: ' || cast(l.candidates_count as varchar)
+                    || ' registry schools of the municipality fit (' || l.candidates
+                    || '); add the name to the school_name_aliases seed'
+            else
+                'unknown school name: no registry school of the municipality «'
                 || coalesce(w.municipality_name_reported, '?')
                 || '» fits; add the name to the school_name_aliases seed'
         end as reason

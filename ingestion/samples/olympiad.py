@@ -358,20 +358,20 @@ def write_olympiad_protocols(
             scored.append((p, float(np.clip(round(maximum * (0.4 + 0.15 * ability)), 0, maximum))))
         scored.sort(key=lambda x: -x[1])
         for i, (p, score) in enumerate(scored, start=1):
-            school: w.School = p["school"]
+            regional_school: w.School = p["school"]
             status = _status(i - 1, len(scored), "regional")
             with_code = i % 3 != 0
-            written = school.short_name if with_code else next_name(school)
+            written = regional_school.short_name if with_code else next_name(regional_school)
             status_text = str(rng.choice(STATUS_SPELLINGS[status]))
             name = f"{p['surname']} {p['first_name']} {p['patronymic']}"
-            birth = dt.date.fromisoformat(p["birth_date"]).strftime("%d.%m.%Y")
-            code_cell = school.school_code if with_code else ""
+            birth_text = dt.date.fromisoformat(p["birth_date"]).strftime("%d.%m.%Y")
+            code_cell = regional_school.school_code if with_code else ""
             if as_csv:
-                cells: list[Any] = [
+                row_cells: list[Any] = [
                     i,
                     name,
-                    birth,
-                    school.municipality,
+                    birth_text,
+                    regional_school.municipality,
                     code_cell,
                     written,
                     p["grade"],
@@ -380,13 +380,13 @@ def write_olympiad_protocols(
                     status_text,
                 ]
             else:
-                cells = [
+                row_cells = [
                     i,
                     p["surname"],
                     p["first_name"],
                     p["patronymic"],
-                    birth,
-                    school.municipality,
+                    birth_text,
+                    regional_school.municipality,
                     code_cell,
                     written,
                     p["grade"],
@@ -394,15 +394,15 @@ def write_olympiad_protocols(
                     maximum,
                     status_text,
                 ]
-            r = sheet.add(cells, "loaded")
+            r = sheet.add(row_cells, "loaded")
             if not with_code:
                 truth.school_name_variants.append(
                     {
                         "region_code": region.code,
-                        "municipality": school.municipality,
+                        "municipality": regional_school.municipality,
                         "name_as_written": written,
-                        "school_code": school.school_code,
-                        "expected_school_code": school.school_code,
+                        "school_code": regional_school.school_code,
+                        "expected_school_code": regional_school.school_code,
                         "expected_status": "resolved",
                         "candidates": [],
                         "needs_alias": False,

@@ -13,6 +13,7 @@ from expectations.suites import (
     indicator_values,
     medalists,
     registry_changes,
+    olympiad_results,
     schools,
     vpr_school_results,
 )
@@ -42,4 +43,5 @@ SUITES: dict[str, Suite] = {
     "gia_appeals": Suite("appeals", appeals.FRAME_SQL, appeals.CHECKS),
     "medalists": Suite("medalists", medalists.FRAME_SQL, medalists.CHECKS),
     "federal_lists": Suite("federal_lists", federal_lists.FRAME_SQL, federal_lists.CHECKS),
+    "olympiad": Suite("olympiad_results", olympiad_results.FRAME_SQL, olympiad_results.CHECKS),
 }

@@ -86,6 +86,10 @@ class Truth:
         self.federal_lists: list[dict[str, Any]] = []
         # changes planted in the registry over the years (ingestion/samples/registry.py)
         self.registry_changes: list[dict[str, Any]] = []
+        # olympiad protocol rows (ingestion.samples.olympiad) and the school-name variants they
+        # use, each with the school it names (None: planted ambiguous or unknown name)
+        self.olympiad: list[dict[str, Any]] = []
+        self.school_name_variants: list[dict[str, Any]] = []
 
     def plant(self, case: str, school_code: str, academic_years: list[int], detail: str) -> None:
         self.planted.append(
@@ -112,6 +116,8 @@ class Truth:
             "appeals": self.appeals,
             "federal_lists": self.federal_lists,
             "registry_changes": self.registry_changes,
+            "olympiad": self.olympiad,
+            "school_name_variants": self.school_name_variants,
         }
         (truth_dir / "truth.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -233,6 +239,7 @@ def generate(
     from ingestion.samples.registry import plan_changes, record_and_write_changes, write_registry
 
     plan = plan_changes(seed, region, years)
+    from ingestion.samples.olympiad import write_olympiad_protocols
 
     municipality_names = list(dict.fromkeys(s.municipality for s in region.schools))
     for index, year in enumerate(years):
@@ -258,6 +265,7 @@ def generate(
             write_mechanism_sheets(
                 landing, truth, municipality_names, year, rng, with_error=index == len(years) - 1
             )
+        write_olympiad_protocols(landing, truth, region, year, index, seed)  # own random stream
     truth.medalists, truth.appeals = extras.medalists, extras.appeals
     truth.federal_lists = extras.federal_lists
     record_and_write_changes(landing, truth, region, plan)

@@ -172,7 +172,10 @@ def build_region(
         msu = f"{101 + m:03d}"
         count = schools_per_municipality[m % len(schools_per_municipality)]
         types = _school_types(rng, count)
-        numbered = 0
+        # town schools are numbered across the town, village schools within their village
+        # (so a district can hold a "СОШ № 1" in its town and another in a village: seed 001's
+        # "СОШ №2 Барабаш" beside Славянка's schools); draws from rng are unchanged
+        numbered: dict[str, int] = {}
         villages = list(rng.permutation(nm.SETTLEMENTS))
         for seq, school_type in enumerate(types, start=1):
             urban = school_type in ("Гимназия", "Лицей") or (
@@ -184,8 +187,8 @@ def build_region(
             if school_type in ("СОШ", "ООШ", "Гимназия", "Лицей", "НОШ") and (
                 urban or rng.random() < 0.5
             ):
-                numbered += 1
-                number = numbered
+                numbered[settlement] = numbered.get(settlement, 0) + 1
+                number = numbered[settlement]
             code = f"{msu}{seq:03d}"
             login = f"sch{region_code}{m + 1:02d}{seq:02d}"
             legal = (

@@ -14,6 +14,7 @@ from ingestion.sources.gia_rcoi import (
 from ingestion.sources.indicators import IndicatorFormReader
 from ingestion.sources.mechanisms import MechanismScoresReader
 from ingestion.sources.medalists import MedalistsReader
+from ingestion.sources.olympiad import OlympiadProtocolReader
 from ingestion.sources.registry import RegistryReader
 from ingestion.sources.registry_changes import RegistryChangesReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
@@ -33,6 +34,7 @@ READERS: dict[str, Reader] = {
         GiaAppealsReader(),
         MedalistsReader(),
         FederalListsReader(),
+        OlympiadProtocolReader(),
     )
 }
 

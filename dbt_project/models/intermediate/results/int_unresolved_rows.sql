@@ -155,3 +155,24 @@ select
     end as reason
 from {{ ref('int_mechanism_scores_resolved') }}
 where municipality_id is null or direction_code is null or component_code is null
+union all
+select
+    'olympiad' as source_name,
+    source_file,
+    source_sheet,
+    source_row,
+    file_sha256,
+    academic_year,
+    case when school_id is null then 'Образовательная организация' else 'subject in the title' end
+        as source_column,
+    case when school_id is null then 'school_name' else 'subject_title' end as field_name,
+    case
+        when school_id is null then coalesce(school_code_reported || ' ', '') || school_name_reported
+        else subject_name_reported
+    end as cell_value,
+    case
+        when school_id is null then coalesce(school_resolution_reason, 'unknown school')
+        else 'unknown subject: add the name to the subject_aliases seed'
+    end as reason
+from {{ ref('int_olympiad_results_resolved') }}
+where school_id is null or subject_code is null

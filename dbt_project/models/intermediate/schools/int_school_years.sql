@@ -20,6 +20,8 @@ data_years as (
     union
     select academic_year from {{ ref('stg_oge_rcoi__exam_results') }}
     union
+    select academic_year from {{ ref('stg_olympiad__results') }}
+    union
     select academic_year from snapshot_years
 ),
 

@@ -79,6 +79,7 @@ class Truth:
         self.mechanism_scores: list[dict[str, Any]] = []  # loaded expert points (seed 004)
         # known cases for the marts: {"case", "school_code", "academic_years", "detail"}
         self.planted: list[dict[str, Any]] = []
+        self.school_profiles: list[dict[str, Any]] = []  # loaded school monitoring form rows
 
     def plant(self, case: str, school_code: str, academic_years: list[int], detail: str) -> None:
         self.planted.append(
@@ -101,6 +102,7 @@ class Truth:
             "indicator_summaries": self.indicator_summaries,
             "mechanism_scores": self.mechanism_scores,
             "planted": self.planted,
+            "school_profiles": self.school_profiles,
         }
         (truth_dir / "truth.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -207,6 +209,9 @@ def generate(
             }[case]
             years_planted = [years[-1]] if case == "inflated_vpr" else list(years)
             truth.plant(case, s.school_code, years_planted, detail)
+    from ingestion.samples.school_forms import STREAM, plant_context_cases, write_school_forms
+
+    plant_context_cases(region, truth, list(years))  # after the loop above: its own cases
     truth.schools = [
         {k: v for k, v in asdict(s).items() if k not in ("cohort", "ability")}
         | {"grades": list(s.grades)}
@@ -231,6 +236,9 @@ def generate(
         _ege(landing, truth, region, year, rng, index)
         _oge(landing, truth, region, year, rng, index)
         write_indicator_forms(landing, truth, municipality_names, year, index, rng)
+        write_school_forms(
+            landing, truth, region, year, index, np.random.default_rng((seed, STREAM, year))
+        )
         if index >= len(years) - 2:  # the expert evaluation of the last two years
             write_mechanism_sheets(
                 landing, truth, municipality_names, year, rng, with_error=index == len(years) - 1

@@ -7,6 +7,7 @@ from ingestion.sources.gia_rcoi import EgeRcoiReader, OgeRcoiReader
 from ingestion.sources.indicators import IndicatorFormReader
 from ingestion.sources.mechanisms import MechanismScoresReader
 from ingestion.sources.registry import RegistryReader
+from ingestion.sources.school_forms import SchoolFormsReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
 
 READERS: dict[str, Reader] = {
@@ -18,6 +19,7 @@ READERS: dict[str, Reader] = {
         OgeRcoiReader(),
         IndicatorFormReader(),
         MechanismScoresReader(),
+        SchoolFormsReader(),
     )
 }
 

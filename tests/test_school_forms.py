@@ -130,7 +130,7 @@ def test_staffing_parts_above_the_whole_are_quarantined(tmp_path: Path) -> None:
     rows = [
         ["2022/2023 учебный год"],
         STAFF_UPPER,
-        STAFF_LOWER[:4] + ["50 лет и старше"] + STAFF_LOWER[5:],
+        [*STAFF_LOWER[:4], "50 лет и старше", *STAFF_LOWER[5:]],
         ["101001", "СОШ № 1", 20, 12, 10, 15, 5, 5, 10, 1],  # 12 + 10 > 20
         ["101002", "СОШ № 2", 20, 5, 10, 25, 5, 5, 10, 1],  # higher education 25 > 20
         ["101003", "СОШ № 3", 20, 5, 10, 15, 5, 5, 10, "1,5"],  # not whole
@@ -237,7 +237,9 @@ def test_demo_region_rule_finds_the_planted_and_no_clean_school(tmp_path: Path) 
     truth = {"planted": truth_obj.planted, "schools": truth_obj.schools}
     planted, clean = _expected(truth)
     assert len(planted) == 2 * 3  # one unfavourable and one resilient school, 3 years
-    flagged = shnsu_flags(truth_obj.school_profiles, {s["school_code"]: "27" for s in truth["schools"]})
+    flagged = shnsu_flags(
+        truth_obj.school_profiles, {s["school_code"]: "27" for s in truth["schools"]}
+    )
     assert planted <= flagged
     assert not {code for code, _ in flagged} & clean
 
@@ -296,4 +298,7 @@ def test_shnsu_mart_finds_the_planted_cases_and_flags_no_clean_school(
             elif p["case"] == "unfavourable_context" and row[5]:
                 assert row[3] == "shnor_and_shnsu", row
     # the same rule recomputed from the generated figures agrees with the warehouse
-    assert shnsu_flags(truth["school_profiles"], {s["school_code"]: "27" for s in truth["schools"]}) == flagged
+    assert (
+        shnsu_flags(truth["school_profiles"], {s["school_code"]: "27" for s in truth["schools"]})
+        == flagged
+    )

@@ -15,7 +15,7 @@ _COUNTS = [f.name for f in SchoolFormsReader.fields if f.kind == "int"]
 
 FRAME_SQL = """
 select source_file, source_sheet, source_row, is_total_row,
-       coalesce(school_code, fisoko_login, case when is_total_row then 'total' end) as school_key
+       coalesce(school_code, fisoko_login, 'total of ' || source_file) as school_key
 from {relation}
 """
 

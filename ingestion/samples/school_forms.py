@@ -177,7 +177,7 @@ def school_figures(rng: np.random.Generator, s: w.School, year: int) -> dict[str
     out["graduates_9"] = max(0, (out["pupils_grade_9"] or 0) - int(rng.integers(0, 2)))
     out["graduates_11"] = out["pupils_grade_11"] or 0
 
-    teachers = max(4, int(round(pupils / 14 + rng.normal(4, 1))))
+    teachers = max(4, round(pupils / 14 + rng.normal(4, 1)))
     out["teachers_total"] = teachers
     out["teachers_under_35"] = int(rng.binomial(teachers, 0.33))
     out["teachers_over_50"] = int(rng.binomial(teachers - out["teachers_under_35"], 0.75))
@@ -195,7 +195,7 @@ def school_figures(rng: np.random.Generator, s: w.School, year: int) -> dict[str
         share = BASE_SHARES[code] * float(np.exp(rng.normal(0, CLEAN_SPREAD)))
         if unfavourable:
             share = share * UNFAVOURABLE_FACTOR if sign < 0 else share / UNFAVOURABLE_FACTOR
-        out[code] = int(round(pupils * min(share, 95.0) / 100))
+        out[code] = round(pupils * min(share, 95.0) / 100)
 
     grads = out["graduates_11"] or 0
     out["medal_candidates"] = int(rng.binomial(grads, 0.08))
@@ -231,9 +231,9 @@ def _header(sheet: SheetWriter, columns: list[Column], with_code: bool) -> None:
             lower.append(label)
             if group != previous:
                 group_start = c
-        if group is not None and (i + 1 == len(columns) or columns[i + 1][0] != group):
-            if c > group_start:
-                sheet.merges.append((first_row, group_start, first_row, c, group))
+        last_of_group = i + 1 == len(columns) or columns[i + 1][0] != group
+        if group is not None and last_of_group and c > group_start:
+            sheet.merges.append((first_row, group_start, first_row, c, group))
         previous = group
     sheet.add(upper, "skipped")
     sheet.add(lower, "skipped")

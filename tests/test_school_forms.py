@@ -302,3 +302,26 @@ def test_shnsu_mart_finds_the_planted_cases_and_flags_no_clean_school(
         shnsu_flags(truth["school_profiles"], {s["school_code"]: "27" for s in truth["schools"]})
         == flagged
     )
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_p8_teachers_under_35_per_municipality(pipeline: PipelineRun) -> None:
+    """П8 = 100 × teachers under 35 / teachers, per municipality and year (seed 004)."""
+    truth = pipeline.truth
+    municipality = {s["school_code"]: s["municipality"] for s in truth["schools"]}
+    sums: dict[tuple[str, int], list[int]] = {}
+    for p in truth["school_profiles"]:
+        key = (municipality[p["school_code"]], p["academic_year"])
+        acc = sums.setdefault(key, [0, 0])
+        acc[0] += p["teachers_under_35"]
+        acc[1] += p["teachers_total"]
+    con = duckdb.connect(str(pipeline.reporting), read_only=True)
+    got = {
+        (name, year): value
+        for name, year, value in con.execute(
+            "select m.municipality_name, v.academic_year, v.fact_value "
+            "from marts.fct_indicator_value v join marts.dim_municipality m using (municipality_id) "
+            "where v.indicator_code = 'П8' and v.value_source = 'computed'"
+        ).fetchall()
+    }
+    assert got == {k: round(100 * a / b, 1) for k, (a, b) in sums.items()}

@@ -83,6 +83,7 @@ final as (
         sy.school_id,
         sy.academic_year,
         sy.region_code,
+        sy.municipality_id,
         sy.municipality_name,
         sy.school_short_name,
         sy.school_type,

@@ -126,7 +126,9 @@ indexed as (
         p.min_completeness,
         p.q_shnsu,
         p.index_cut,
-        (select count(*) from year_factors as f where f.academic_year = sy.academic_year)
+        (
+            select count(*) from year_factors as f
+            where f.academic_year = sy.academic_year)
             as factors_weighted,
         coalesce(s.factors_available, 0) as factors_available,
         s.index_raw,

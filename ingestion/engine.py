@@ -137,6 +137,8 @@ class Reader:
     #: bad row, the field the error is reported at, the reason) — e.g. points above the maximum
     row_checks: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     pupil_level: ClassVar[bool] = False
+    #: keep "Итого …" / "По району …" rows as data (the source marks and checks them itself)
+    keep_total_rows: ClassVar[bool] = False
     min_header_matches: ClassVar[int] = 2
 
     # ---------------------------------------------------------------- hooks
@@ -470,6 +472,8 @@ def _typing_sql(reader: Reader, raw_table: str) -> str:
     """
     skip_cases = []
     for pattern, reason in (*reader.skip_labels, *COMMON_SKIP_LABELS):
+        if reader.keep_total_rows and reason == "total":
+            continue
         skip_cases.append(
             f"when regexp_matches(lower(_label), {_lit(pattern)}) "
             f"then '{reason} «' || left(_label, 40) || '»'"

@@ -14,6 +14,7 @@ from expectations.suites import (
     medalists,
     registry_changes,
     olympiad_results,
+    school_forms,
     schools,
     vpr_school_results,
 )
@@ -44,4 +45,5 @@ SUITES: dict[str, Suite] = {
     "medalists": Suite("medalists", medalists.FRAME_SQL, medalists.CHECKS),
     "federal_lists": Suite("federal_lists", federal_lists.FRAME_SQL, federal_lists.CHECKS),
     "olympiad": Suite("olympiad_results", olympiad_results.FRAME_SQL, olympiad_results.CHECKS),
+    "school_forms": Suite("school_form_rows", school_forms.FRAME_SQL, school_forms.CHECKS),
 }

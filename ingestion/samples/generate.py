@@ -90,6 +90,7 @@ class Truth:
         # use, each with the school it names (None: planted ambiguous or unknown name)
         self.olympiad: list[dict[str, Any]] = []
         self.school_name_variants: list[dict[str, Any]] = []
+        self.school_profiles: list[dict[str, Any]] = []  # loaded school monitoring form rows
 
     def plant(self, case: str, school_code: str, academic_years: list[int], detail: str) -> None:
         self.planted.append(
@@ -118,6 +119,7 @@ class Truth:
             "registry_changes": self.registry_changes,
             "olympiad": self.olympiad,
             "school_name_variants": self.school_name_variants,
+            "school_profiles": self.school_profiles,
         }
         (truth_dir / "truth.json").write_text(
             json.dumps(payload, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
@@ -228,6 +230,9 @@ def generate(
             years_planted = [years[-1]] if case == "inflated_vpr" else list(years)
             truth.plant(case, s.school_code, years_planted, detail)
     extras = GiaExtras(seed, region, truth, years)  # own stream; plants M6/M7 cases
+    from ingestion.samples.school_forms import STREAM, plant_context_cases, write_school_forms
+
+    plant_context_cases(region, truth, list(years))  # after the loop above: its own cases
     truth.schools = [
         {k: v for k, v in asdict(s).items() if k not in ("cohort", "ability")}
         | {"grades": list(s.grades)}
@@ -261,6 +266,9 @@ def generate(
         extras.write_medalists(landing, year, index)
         extras.write_federal_lists(landing, year, index)
         write_indicator_forms(landing, truth, municipality_names, year, index, rng)
+        write_school_forms(
+            landing, truth, region, year, index, np.random.default_rng((seed, STREAM, year))
+        )
         if index >= len(years) - 2:  # the expert evaluation of the last two years
             write_mechanism_sheets(
                 landing, truth, municipality_names, year, rng, with_error=index == len(years) - 1

@@ -17,6 +17,7 @@ from ingestion.sources.medalists import MedalistsReader
 from ingestion.sources.olympiad import OlympiadProtocolReader
 from ingestion.sources.registry import RegistryReader
 from ingestion.sources.registry_changes import RegistryChangesReader
+from ingestion.sources.school_forms import SchoolFormsReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
 
 READERS: dict[str, Reader] = {
@@ -35,6 +36,7 @@ READERS: dict[str, Reader] = {
         MedalistsReader(),
         FederalListsReader(),
         OlympiadProtocolReader(),
+        SchoolFormsReader(),
     )
 }
 

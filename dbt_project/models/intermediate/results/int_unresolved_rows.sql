@@ -176,3 +176,18 @@ select
     end as reason
 from {{ ref('int_olympiad_results_resolved') }}
 where school_id is null or subject_code is null
+union all
+select
+    'school_forms' as source_name,
+    source_file,
+    source_sheet,
+    source_row,
+    file_sha256,
+    academic_year,
+    case when school_code_src is not null then 'Код ОО' else 'Логин ФИС ОКО' end as source_column,
+    case when school_code_src is not null then 'school_code' else 'fisoko_login' end as field_name,
+    coalesce(school_code_src, fisoko_login) as cell_value,
+    'unknown school: no registry snapshot of region ' || region_code || ' lists this '
+    || case when school_code_src is not null then 'Код ОО' else 'ФИС ОКО login' end as reason
+from {{ ref('int_school_form_rows_resolved') }}
+where school_id is null

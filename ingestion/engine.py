@@ -259,6 +259,9 @@ def read_batch(
     scratch_dir: Path | None = None,
 ) -> BatchResult:
     """Read ``files`` (all of one source) into loaded rows, quarantine and per-sheet summary."""
+    custom = getattr(reader, "read_batch", None)
+    if custom is not None:  # a reader that melts wide tables itself (municipal_tables)
+        return custom(con, files, secret, scratch_dir)
     batch_id = batch_id_for(reader, files)
     read_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     raw_table = f"batch_raw_{batch_id}"

@@ -6,6 +6,7 @@ from ingestion.engine import Reader
 from ingestion.sources.gia_rcoi import EgeRcoiReader, OgeRcoiReader
 from ingestion.sources.indicators import IndicatorFormReader
 from ingestion.sources.mechanisms import MechanismScoresReader
+from ingestion.sources.municipal_tables import MunicipalTablesReader
 from ingestion.sources.registry import RegistryReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
 
@@ -18,6 +19,7 @@ READERS: dict[str, Reader] = {
         OgeRcoiReader(),
         IndicatorFormReader(),
         MechanismScoresReader(),
+        MunicipalTablesReader(),
     )
 }
 

@@ -9,6 +9,7 @@ from expectations.suites import (
     exam_results,
     expert_scores,
     indicator_values,
+    published_aggregates,
     schools,
     vpr_school_results,
 )
@@ -30,4 +31,7 @@ SUITES: dict[str, Suite] = {
     "oge_rcoi": Suite("exam_results", exam_results.FRAME_SQL, exam_results.CHECKS),
     "indicators": Suite("indicator_values", indicator_values.FRAME_SQL, indicator_values.CHECKS),
     "mechanisms": Suite("expert_scores", expert_scores.FRAME_SQL, expert_scores.CHECKS),
+    "municipal_tables": Suite(
+        "published_aggregates", published_aggregates.FRAME_SQL, published_aggregates.CHECKS
+    ),
 }

@@ -77,6 +77,9 @@ class Truth:
         self.indicators: list[dict[str, Any]] = []  # one per loaded plan/fact form row
         self.indicator_summaries: list[dict[str, Any]] = []  # the forms' own summary lines
         self.mechanism_scores: list[dict[str, Any]] = []  # loaded expert points (seed 004)
+        # municipal published tables (aggregates): one per value, and the planted defects
+        self.published_aggregates: list[dict[str, Any]] = []
+        self.published_aggregate_defects: list[dict[str, Any]] = []
         # known cases for the marts: {"case", "school_code", "academic_years", "detail"}
         self.planted: list[dict[str, Any]] = []
 
@@ -100,6 +103,8 @@ class Truth:
             "indicators": self.indicators,
             "indicator_summaries": self.indicator_summaries,
             "mechanism_scores": self.mechanism_scores,
+            "published_aggregates": self.published_aggregates,
+            "published_aggregate_defects": self.published_aggregate_defects,
             "planted": self.planted,
         }
         (truth_dir / "truth.json").write_text(
@@ -235,6 +240,10 @@ def generate(
             write_mechanism_sheets(
                 landing, truth, municipality_names, year, rng, with_error=index == len(years) - 1
             )
+    from ingestion.samples.municipal_tables import write_municipal_tables
+
+    # published municipal tables of the last year (own random stream: other files unchanged)
+    write_municipal_tables(landing, truth, region, years[-1], np.random.default_rng((seed, 58)))
     truth.write(truth_dir)
     return truth
 

@@ -27,9 +27,7 @@ CHECKS = (
         "counts_not_negative",
         "counts are not negative",
         "error",
-        lambda gx: gx.expectations.ExpectColumnValuesToBeBetween(
-            column="value_count", min_value=0
-        ),
+        lambda gx: gx.expectations.ExpectColumnValuesToBeBetween(column="value_count", min_value=0),
     ),
     Check(
         "reported_percent_in_range",

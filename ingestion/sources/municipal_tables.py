@@ -58,7 +58,9 @@ from ingestion.layout import Field, Layout, LayoutError
 from ingestion.normalize import clean_text, find_academic_year, subject_key
 from ingestion.sheets import Grid, UnreadableFileError
 
-SUBJECT_ALIASES = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "subject_aliases.csv"
+SUBJECT_ALIASES = (
+    Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "subject_aliases.csv"
+)
 
 #: metric -> (kind, patterns over the letters-digits-% key of the header text). First match wins,
 #: so the specific ones come first ("количество участников, набравших 100 б" is score_100).
@@ -114,6 +116,8 @@ _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?\s*%?$")
 _LETTER = re.compile(r"[^\W\d_]")
 _MISSING = {"-": "no_data", "—": "no_data", "–": "no_data", "--": "no_data", "х": "not_applicable",
             "x": "not_applicable", "нетданных": "no_data", "н/д": "no_data", "нд": "no_data"}  # fmt: skip
+
+
 # the engine's RE2 patterns in Python's dialect (\p{L}: a letter)
 def _python_re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern.replace(r"[^\p{L}]", r"[\W\d_]").replace(r"\p{L}", r"[^\W\d_]"))

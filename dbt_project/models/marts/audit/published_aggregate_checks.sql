@@ -70,58 +70,87 @@ cell_checks as (
     select
         'PCT' as check_id,
         'warn' as severity,
-        publisher, procedure_code, academic_year, procedure_year, subject_code,
-        subject_name_reported, grade, entity_name, metric, source_file, source_row,
+        publisher,
+        procedure_code,
+        academic_year,
+        procedure_year,
+        subject_code,
+        subject_name_reported,
+        grade,
+        entity_name,
+        metric,
+        source_file,
+        source_row,
         'reported ' || cast(pct_reported as varchar) || '% vs recomputed '
         || cast(pct_recomputed as varchar) || '% (' || cell_text || ')' as detail
     from facts
     where is_pct_mismatch
     union all
     select
-        'TOTAL', 'warn',
-        publisher, procedure_code, academic_year, procedure_year, subject_code,
-        subject_name_reported, grade, entity_name, metric, source_file, source_row,
+        'TOTAL' as check_id,
+        'warn' as severity,
+        publisher,
+        procedure_code,
+        academic_year,
+        procedure_year,
+        subject_code,
+        subject_name_reported,
+        grade,
+        entity_name,
+        metric,
+        source_file,
+        source_row,
         'total ' || cast(value_count as varchar) || ' vs sum of '
-        || cast(schools_count as varchar) || ' school rows ' || cast(schools_sum as varchar)
+        || cast(schools_count as varchar) || ' school rows ' || cast(schools_sum as varchar) as detail
     from facts
     where is_totals_mismatch
 ),
 
 group_checks as (
     select
-        'C1' as check_id, 'error' as severity, *,
+        'C1' as check_id,
+        'error' as severity,
+        *,
         'marks ' || cast(coalesce(n2 + n3 + n4 + n5, n2 + n45) as varchar)
         || ' vs participants ' || cast(n as varchar) as detail
     from groups_with_parameters
     where (n2 + n3 + n4 + n5 <> n) or (n2 + n45 > n)
     union all
     select
-        'C9', 'error', *,
+        'C9' as check_id,
+        'error' as severity,
+        *,
         'journal comparison ' || cast(coalesce(lowered + confirmed + raised, confirmed) as varchar)
-        || ' vs participants ' || cast(n as varchar)
+        || ' vs participants ' || cast(n as varchar) as detail
     from groups_with_parameters
     where (lowered + confirmed + raised > n) or (confirmed > n)
     union all
     select
-        'C2', 'warn', *,
-        'Σ % = ' || cast(round(p2 + p3 + p4 + p5, 2) as varchar)
+        'C2' as check_id,
+        'warn' as severity,
+        *,
+        'Σ % = ' || cast(round(p2 + p3 + p4 + p5, 2) as varchar) as detail
     from groups_with_parameters
     where abs(p2 + p3 + p4 + p5 - 100) > sum_tolerance_pp
     union all
     select
-        'C3', 'warn', *,
+        'C3' as check_id,
+        'warn' as severity,
+        *,
         'успеваемость ' || cast(success as varchar) || ', качество ' || cast(quality as varchar)
-        || ' vs %«2» ' || cast(p2 as varchar) || ', %«4»+%«5» ' || cast(p4 + p5 as varchar)
+        || ' vs %«2» ' || cast(p2 as varchar) || ', %«4»+%«5» ' || cast(p4 + p5 as varchar) as detail
     from groups_with_parameters
     where abs(success - (100 - p2)) > sum_tolerance_pp or abs(quality - (p4 + p5)) > sum_tolerance_pp
     union all
     select
-        'C4', 'warn', *,
+        'C4' as check_id,
+        'warn' as severity,
+        *,
         'mean mark ' || cast(mean_mark as varchar) || ' outside ['
         || cast(round(2 * (1 - success / 100) + 3 * (success - quality) / 100 + 4 * quality / 100, 2) as varchar)
         || ', '
         || cast(round(2 * (1 - success / 100) + 4 * (success - quality) / 100 + 5 * quality / 100, 2) as varchar)
-        || ']'
+        || ']' as detail
     from groups_with_parameters
     where
         procedure_code = 'ВПР'
@@ -135,8 +164,17 @@ integrality as (
     select
         'C5' as check_id,
         'warn' as severity,
-        f.publisher, f.procedure_code, f.academic_year, f.procedure_year, f.subject_code,
-        f.subject_name_reported, f.grade, f.entity_name, f.metric, f.source_file, f.source_row,
+        f.publisher,
+        f.procedure_code,
+        f.academic_year,
+        f.procedure_year,
+        f.subject_code,
+        f.subject_name_reported,
+        f.grade,
+        f.entity_name,
+        f.metric,
+        f.source_file,
+        f.source_row,
         cast(f.value as varchar) || '% of ' || cast(g.n as varchar) || ' participants = '
         || cast(round(f.value * g.n / 100, 2) as varchar) || ' pupils' as detail
     from facts as f
@@ -157,9 +195,20 @@ all_checks as (
     select * from cell_checks
     union all
     select
-        check_id, severity, publisher, procedure_code, academic_year, procedure_year,
-        subject_code, subject_name_reported, grade, entity_name,
-        null as metric, source_file, source_row, detail
+        check_id,
+        severity,
+        publisher,
+        procedure_code,
+        academic_year,
+        procedure_year,
+        subject_code,
+        subject_name_reported,
+        grade,
+        entity_name,
+        null as metric,
+        source_file,
+        source_row,
+        detail
     from group_checks
     union all
     select * from integrality

@@ -434,7 +434,8 @@ def _grid_projection(
     repeats = [
         f"(lower(msoko_clean({layout.columns[name]})) = {_lit(_last_header_part(text).lower())})::int"
         for name, text in layout.labels.items()
-        if _last_header_part(text)
+        # numeric headers (task numbers "1", "2" of a ВПР form) match data, not a repeated header
+        if _last_header_part(text) and not _last_header_part(text).replace(".", "").isdigit()
     ]
     header_like = f"({' + '.join(repeats)}) >= {min(2, len(repeats))}" if repeats else "false"
     select = [

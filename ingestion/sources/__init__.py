@@ -9,6 +9,7 @@ from ingestion.sources.mechanisms import MechanismScoresReader
 from ingestion.sources.municipal_tables import MunicipalTablesReader
 from ingestion.sources.registry import RegistryReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
+from ingestion.sources.vpr_forms import VprFormsReader
 
 READERS: dict[str, Reader] = {
     reader.name: reader
@@ -20,6 +21,7 @@ READERS: dict[str, Reader] = {
         IndicatorFormReader(),
         MechanismScoresReader(),
         MunicipalTablesReader(),
+        VprFormsReader(),
     )
 }
 

@@ -143,7 +143,7 @@ def _metric_key(text: str) -> str:
     return re.sub(r"[^\w%]|_", "", clean_text(text).lower().replace("ё", "е"))
 
 
-def _subject_aliases() -> set[str]:
+def subject_aliases() -> set[str]:
     with open(SUBJECT_ALIASES, encoding="utf-8") as handle:
         return {row["alias_key"] for row in csv.DictReader(handle)}
 
@@ -371,7 +371,7 @@ class MunicipalTablesReader(Reader):
         rows: list[dict[str, Any]] = []
         quarantine: list[dict[str, Any]] = []
         summaries: list[dict[str, Any]] = []
-        aliases = _subject_aliases()
+        aliases = subject_aliases()
         for file in files:
             try:
                 located = self._located_grids(con, file, scratch_dir)

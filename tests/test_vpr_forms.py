@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import pytest
+
 from tests.builders import assert_accounting, file_row, read_one, write_xlsx
+from tests.conftest import PipelineRun
 
 HEADER = [
     "Логин ОО",
@@ -72,3 +76,42 @@ def test_a_form_without_its_subject_is_refused(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "f.xlsx", {"Форма": rows})
     summary = file_row(read_one("vpr_forms", path, "vpr_forms/f.xlsx", tmp_path))
     assert summary["status"] == "unreadable" and "subject" in summary["status_reason"]
+
+
+# ------------------------------------------------------------------ warehouse against the truth
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_pupil_level_figures_are_used_and_crosschecked(pipeline: PipelineRun) -> None:
+    forms = pipeline.truth["vpr_forms"]
+    assert forms and any(not f["is_consistent"] for f in forms)
+    con = duckdb.connect(str(pipeline.reporting), read_only=True)
+    try:
+        got = {
+            (r[0], r[1], r[2], r[3]): r[4:]
+            for r in con.execute(
+                "select s.school_code_src, f.academic_year, f.grade, f.subject_code, "
+                "f.participants_count, f.mark2_count, f.mark3_count, f.mark4_count, "
+                "f.mark5_count, f.result_source "
+                "from marts.fct_assessment_result f join marts.dim_school s using (school_id) "
+                "where f.assessment_code = 'vpr'"
+            ).fetchall()
+        }
+        for form in forms:
+            key = (form["school_code"], form["academic_year"], form["grade"], form["subject_code"])
+            expected = (form["participants"], *(form["marks"][str(m)] for m in (2, 3, 4, 5)))
+            assert got[key] == (*expected, "pupil_level"), key
+        checks = {
+            (r[0], r[1], r[2], r[3]): r[4]
+            for r in con.execute(
+                "select s.school_code_src, c.academic_year, c.grade, c.subject_code, "
+                "c.is_mismatch from audit.vpr_source_crosscheck c "
+                "join marts.dim_school s using (school_id)"
+            ).fetchall()
+        }
+        for form in forms:
+            key = (form["school_code"], form["academic_year"], form["grade"], form["subject_code"])
+            assert checks[key] is (not form["is_consistent"]), key
+        assert len(checks) == len(forms)
+    finally:
+        con.close()

@@ -11,6 +11,7 @@ from expectations.suites import (
     indicator_values,
     published_aggregates,
     schools,
+    vpr_pupil_results,
     vpr_school_results,
 )
 
@@ -31,6 +32,7 @@ SUITES: dict[str, Suite] = {
     "oge_rcoi": Suite("exam_results", exam_results.FRAME_SQL, exam_results.CHECKS),
     "indicators": Suite("indicator_values", indicator_values.FRAME_SQL, indicator_values.CHECKS),
     "mechanisms": Suite("expert_scores", expert_scores.FRAME_SQL, expert_scores.CHECKS),
+    "vpr_forms": Suite("vpr_pupil_results", vpr_pupil_results.FRAME_SQL, vpr_pupil_results.CHECKS),
     "municipal_tables": Suite(
         "published_aggregates", published_aggregates.FRAME_SQL, published_aggregates.CHECKS
     ),

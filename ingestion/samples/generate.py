@@ -80,6 +80,7 @@ class Truth:
         # municipal published tables (aggregates): one per value, and the planted defects
         self.published_aggregates: list[dict[str, Any]] = []
         self.published_aggregate_defects: list[dict[str, Any]] = []
+        self.vpr_forms: list[dict[str, Any]] = []  # pupil-level ВПР forms written (aggregated)
         # known cases for the marts: {"case", "school_code", "academic_years", "detail"}
         self.planted: list[dict[str, Any]] = []
 
@@ -105,6 +106,7 @@ class Truth:
             "mechanism_scores": self.mechanism_scores,
             "published_aggregates": self.published_aggregates,
             "published_aggregate_defects": self.published_aggregate_defects,
+            "vpr_forms": self.vpr_forms,
             "planted": self.planted,
         }
         (truth_dir / "truth.json").write_text(
@@ -244,6 +246,10 @@ def generate(
 
     # published municipal tables of the last year (own random stream: other files unchanged)
     write_municipal_tables(landing, truth, region, years[-1], np.random.default_rng((seed, 58)))
+    from ingestion.samples.vpr_forms import write_vpr_forms
+
+    # pupil-level ВПР forms of a few schools (own random stream)
+    write_vpr_forms(landing, truth, region, years[-1], np.random.default_rng((seed, 59)))
     truth.write(truth_dir)
     return truth
 

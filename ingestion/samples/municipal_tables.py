@@ -191,8 +191,17 @@ def _write_table(
             damaged = str(cells[position]).replace("3", "З")
             if damaged == str(cells[position]):
                 damaged = f"{cells[position]}О"
+            clean = cells[position]
             cells[position] = damaged
             status = "quarantined"
+            sheet.defect(
+                len(sheet.rows) + 1,
+                f"{g} класс / {HEADERS[0]}",
+                "letters_in_number",
+                "quarantine",
+                damaged,
+                clean,
+            )
             truth.published_aggregate_defects.append(
                 {"kind": "ocr_cell", "entity_name": "Итого по району", "metric": "participants",
                  "grade": g, "subject_code": code, "path": rel, "row": len(sheet.rows) + 1,

@@ -261,6 +261,9 @@ def read_batch(
     scratch_dir: Path | None = None,
 ) -> BatchResult:
     """Read ``files`` (all of one source) into loaded rows, quarantine and per-sheet summary."""
+    custom = getattr(reader, "read_batch", None)
+    if custom is not None:  # a reader that melts wide tables itself (municipal_tables)
+        return custom(con, files, secret, scratch_dir)
     batch_id = batch_id_for(reader, files)
     read_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     raw_table = f"batch_raw_{batch_id}"
@@ -433,7 +436,8 @@ def _grid_projection(
     repeats = [
         f"(lower(msoko_clean({layout.columns[name]})) = {_lit(_last_header_part(text).lower())})::int"
         for name, text in layout.labels.items()
-        if _last_header_part(text)
+        # numeric headers (task numbers "1", "2" of a ВПР form) match data, not a repeated header
+        if _last_header_part(text) and not _last_header_part(text).replace(".", "").isdigit()
     ]
     header_like = f"({' + '.join(repeats)}) >= {min(2, len(repeats))}" if repeats else "false"
     select = [

@@ -15,7 +15,9 @@ from expectations.suites import (
     registry_changes,
     olympiad_results,
     school_forms,
+    published_aggregates,
     schools,
+    vpr_pupil_results,
     vpr_school_results,
 )
 
@@ -46,4 +48,8 @@ SUITES: dict[str, Suite] = {
     "federal_lists": Suite("federal_lists", federal_lists.FRAME_SQL, federal_lists.CHECKS),
     "olympiad": Suite("olympiad_results", olympiad_results.FRAME_SQL, olympiad_results.CHECKS),
     "school_forms": Suite("school_form_rows", school_forms.FRAME_SQL, school_forms.CHECKS),
+    "vpr_forms": Suite("vpr_pupil_results", vpr_pupil_results.FRAME_SQL, vpr_pupil_results.CHECKS),
+    "municipal_tables": Suite(
+        "published_aggregates", published_aggregates.FRAME_SQL, published_aggregates.CHECKS
+    ),
 }

@@ -78,6 +78,10 @@ class Truth:
         self.indicators: list[dict[str, Any]] = []  # one per loaded plan/fact form row
         self.indicator_summaries: list[dict[str, Any]] = []  # the forms' own summary lines
         self.mechanism_scores: list[dict[str, Any]] = []  # loaded expert points (seed 004)
+        # municipal published tables (aggregates): one per value, and the planted defects
+        self.published_aggregates: list[dict[str, Any]] = []
+        self.published_aggregate_defects: list[dict[str, Any]] = []
+        self.vpr_forms: list[dict[str, Any]] = []  # pupil-level ВПР forms written (aggregated)
         # known cases for the marts: {"case", "school_code", "academic_years", "detail"}
         self.planted: list[dict[str, Any]] = []
         # ГИА side files (ingestion/samples/gia.py): per medalist, appeal, federal-list entry
@@ -112,6 +116,9 @@ class Truth:
             "indicators": self.indicators,
             "indicator_summaries": self.indicator_summaries,
             "mechanism_scores": self.mechanism_scores,
+            "published_aggregates": self.published_aggregates,
+            "published_aggregate_defects": self.published_aggregate_defects,
+            "vpr_forms": self.vpr_forms,
             "planted": self.planted,
             "medalists": self.medalists,
             "appeals": self.appeals,
@@ -277,6 +284,14 @@ def generate(
     truth.medalists, truth.appeals = extras.medalists, extras.appeals
     truth.federal_lists = extras.federal_lists
     record_and_write_changes(landing, truth, region, plan)
+    from ingestion.samples.municipal_tables import write_municipal_tables
+
+    # published municipal tables of the last year (own random stream: other files unchanged)
+    write_municipal_tables(landing, truth, region, years[-1], np.random.default_rng((seed, 58)))
+    from ingestion.samples.vpr_forms import write_vpr_forms
+
+    # pupil-level ВПР forms of a few schools (own random stream)
+    write_vpr_forms(landing, truth, region, years[-1], np.random.default_rng((seed, 59)))
     truth.write(truth_dir)
     return truth
 

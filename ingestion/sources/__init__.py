@@ -15,10 +15,12 @@ from ingestion.sources.indicators import IndicatorFormReader
 from ingestion.sources.mechanisms import MechanismScoresReader
 from ingestion.sources.medalists import MedalistsReader
 from ingestion.sources.olympiad import OlympiadProtocolReader
+from ingestion.sources.municipal_tables import MunicipalTablesReader
 from ingestion.sources.registry import RegistryReader
 from ingestion.sources.registry_changes import RegistryChangesReader
 from ingestion.sources.school_forms import SchoolFormsReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
+from ingestion.sources.vpr_forms import VprFormsReader
 
 READERS: dict[str, Reader] = {
     reader.name: reader
@@ -37,6 +39,8 @@ READERS: dict[str, Reader] = {
         FederalListsReader(),
         OlympiadProtocolReader(),
         SchoolFormsReader(),
+        MunicipalTablesReader(),
+        VprFormsReader(),
     )
 }
 

@@ -29,7 +29,7 @@ exam_rows as (
 
 vpr_rows as (
     select
-        'vpr_fisoko' as source_name,
+        case result_source when 'pupil_level' then 'vpr_forms' else 'vpr_fisoko' end as source_name,
         source_file,
         source_sheet,
         source_row,

@@ -7,7 +7,7 @@ with
 
 vpr as (
     select * from {{ ref('int_vpr_results_resolved') }}
-    where school_id is not null and subject_code is not null
+    where school_id is not null and subject_code is not null and not coalesce(is_superseded, false)
 ),
 
 exams as (
@@ -57,7 +57,7 @@ vpr_rows as (
         journal_lowered_count,
         journal_confirmed_count,
         journal_raised_count,
-        'fisoko_aggregate' as result_source
+        coalesce(result_source, 'fisoko_aggregate') as result_source
     from vpr
 ),
 

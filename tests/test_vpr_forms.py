@@ -1,0 +1,117 @@
+"""ВПР pupil-level collection forms (DOMAIN §2.1): reader tests on hand-made forms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.builders import assert_accounting, file_row, read_one, write_xlsx
+from tests.conftest import PipelineRun
+
+HEADER = [
+    "Логин ОО",
+    "Класс",
+    "Код участника",
+    "Вариант",
+    "1",
+    "2",
+    "3.1",
+    "3.2",
+    "4",
+    "Первичный балл",
+    "Отметка",
+    "Отметка за предыдущую четверть/триместр",
+]
+
+
+def test_spring_form_pupils_absentees_and_errors(tmp_path: Path) -> None:
+    rows = [
+        ["Форма сбора результатов ВПР 2023 (весна). Математика. 5 класс"],
+        HEADER,
+        ["sch270001", "5А", "10001", "1", 1, 2, 1, 0, 2, 6, 3, 4],
+        ["sch270001", "5А", "10002", "2", 2, 2, 1, 1, 2, "8", 4, 4],
+        ["sch270001", "5Б", "10003", "отсутствовал", "", "", "", "", "", "", "", 3],
+        ["sch270001", "5Б", "1004", "1", 1, 1, 0, 0, 1, 3, 2, 3],  # a 4-digit code
+        ["sch270001", "5Б", "10005", "2", 1, 1, 0, 0, 1, 3, "", 3],  # wrote, no mark
+        ["sch270001", "5Б", "10006", "отсутствовал", "", "", "", "", "", "", 3, 3],  # absent, mark
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", {"Форма": rows})
+    result = read_one("vpr_forms", path, "vpr_forms/f.xlsx", tmp_path)
+    assert_accounting(result)
+    summary = file_row(result)
+    assert (summary["rows_loaded"], summary["rows_quarantined"]) == (3, 3)
+    loaded = {r["participant_code"]: r for r in result.rows.to_pylist()}
+    first = loaded["10001"]
+    assert (first["academic_year"], first["work_grade"], first["class_grade"]) == (2022, 5, 5)
+    assert first["subject_name"] == "Математика" and first["subject_key"] == "математика"
+    assert (first["task_3_1"], first["task_3_2"], first["primary_score"]) == (1, 0, 6)
+    assert (first["mark"], first["journal_mark"], first["is_absent"]) == (3, 4, False)
+    assert loaded["10003"]["is_absent"] is True and loaded["10003"]["mark"] is None
+    reasons = {q["source_row"]: q["reason"] for q in result.quarantine.to_pylist()}
+    assert "format" in reasons[6]
+    assert reasons[7] == "a pupil who wrote the work has no mark"
+    assert reasons[8] == "an absentee (отсутствовал) has a mark"
+
+
+def test_autumn_wave_grade_6_writes_the_grade_5_work(tmp_path: Path) -> None:
+    rows = [
+        ["Форма сбора результатов ВПР 2022 (осень). Русский язык. 5 класс"],
+        HEADER,
+        ["sch270001", "6А", "20001", "1", 1, 2, 1, 0, 2, 6, 3, 3],
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", {"Форма": rows})
+    (row,) = read_one("vpr_forms", path, "vpr_forms/f.xlsx", tmp_path).rows.to_pylist()
+    assert (row["academic_year"], row["work_grade"], row["class_grade"]) == (2021, 5, 6)
+    assert row["is_autumn_campaign"] is True
+
+
+def test_a_form_without_its_subject_is_refused(tmp_path: Path) -> None:
+    rows = [
+        ["ВПР 2023. 5 класс"],
+        HEADER,
+        ["sch270001", "5А", "10001", "1", 1, 2, 1, 0, 2, 6, 3, 4],
+    ]
+    path = write_xlsx(tmp_path / "f.xlsx", {"Форма": rows})
+    summary = file_row(read_one("vpr_forms", path, "vpr_forms/f.xlsx", tmp_path))
+    assert summary["status"] == "unreadable" and "subject" in summary["status_reason"]
+
+
+# ------------------------------------------------------------------ warehouse against the truth
+
+
+@pytest.mark.xdist_group("pipeline")
+def test_pupil_level_figures_are_used_and_crosschecked(pipeline: PipelineRun) -> None:
+    forms = pipeline.truth["vpr_forms"]
+    assert forms and any(not f["is_consistent"] for f in forms)
+    con = duckdb.connect(str(pipeline.reporting), read_only=True)
+    try:
+        got = {
+            (r[0], r[1], r[2], r[3]): r[4:]
+            for r in con.execute(
+                "select s.school_code_src, f.academic_year, f.grade, f.subject_code, "
+                "f.participants_count, f.mark2_count, f.mark3_count, f.mark4_count, "
+                "f.mark5_count, f.result_source "
+                "from marts.fct_assessment_result f join marts.dim_school s using (school_id) "
+                "where f.assessment_code = 'vpr'"
+            ).fetchall()
+        }
+        for form in forms:
+            key = (form["school_code"], form["academic_year"], form["grade"], form["subject_code"])
+            expected = (form["participants"], *(form["marks"][str(m)] for m in (2, 3, 4, 5)))
+            assert got[key] == (*expected, "pupil_level"), key
+        checks = {
+            (r[0], r[1], r[2], r[3]): r[4]
+            for r in con.execute(
+                "select s.school_code_src, c.academic_year, c.grade, c.subject_code, "
+                "c.is_mismatch from audit.vpr_source_crosscheck c "
+                "join marts.dim_school s using (school_id)"
+            ).fetchall()
+        }
+        for form in forms:
+            key = (form["school_code"], form["academic_year"], form["grade"], form["subject_code"])
+            assert checks[key] is (not form["is_consistent"]), key
+        assert len(checks) == len(forms)
+    finally:
+        con.close()

@@ -14,8 +14,8 @@ from ingestion.sources.gia_rcoi import (
 from ingestion.sources.indicators import IndicatorFormReader
 from ingestion.sources.mechanisms import MechanismScoresReader
 from ingestion.sources.medalists import MedalistsReader
-from ingestion.sources.olympiad import OlympiadProtocolReader
 from ingestion.sources.municipal_tables import MunicipalTablesReader
+from ingestion.sources.olympiad import OlympiadProtocolReader
 from ingestion.sources.registry import RegistryReader
 from ingestion.sources.registry_changes import RegistryChangesReader
 from ingestion.sources.school_forms import SchoolFormsReader

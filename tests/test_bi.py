@@ -58,6 +58,7 @@ def test_the_catalogue_has_examples_for_every_mart() -> None:
         "dim_indicator",
         "mart_management_mechanisms",
         "mart_shnor_risk",
+        "mart_olympiad_summary",
     ):
         assert f"marts.{table}" in sql, f"docs/marts.md has no example for {table}"
 

@@ -174,16 +174,24 @@ def school_figures(rng: np.random.Generator, s: w.School, year: int) -> dict[str
     out["pupils_total"] = pupils
     out["classes_total"] = classes
     out["classes_adapted"] = int(rng.random() < 0.25) if pupils > 200 else 0
-    out["graduates_9"] = max(0, (out["pupils_grade_9"] or 0) - int(rng.integers(0, 2)))
-    out["graduates_11"] = out["pupils_grade_11"] or 0
+    graduates_9 = max(0, (out["pupils_grade_9"] or 0) - int(rng.integers(0, 2)))
+    grads = out["pupils_grade_11"] or 0
+    out["graduates_9"], out["graduates_11"] = graduates_9, grads
 
     teachers = max(4, round(pupils / 14 + rng.normal(4, 1)))
-    out["teachers_total"] = teachers
-    out["teachers_under_35"] = int(rng.binomial(teachers, 0.33))
-    out["teachers_over_50"] = int(rng.binomial(teachers - out["teachers_under_35"], 0.75))
-    out["teachers_higher_ed"] = int(rng.binomial(teachers, 0.77))
-    out["teachers_cat_highest"] = int(rng.binomial(teachers, 0.27))
-    out["teachers_cat_first"] = int(rng.binomial(teachers - out["teachers_cat_highest"], 0.28))
+    under_35 = int(rng.binomial(teachers, 0.33))
+    over_50 = int(rng.binomial(teachers - under_35, 0.75))
+    higher_ed = int(rng.binomial(teachers, 0.77))
+    highest = int(rng.binomial(teachers, 0.27))
+    first = int(rng.binomial(teachers - highest, 0.28))
+    out.update(
+        teachers_total=teachers,
+        teachers_under_35=under_35,
+        teachers_over_50=over_50,
+        teachers_higher_ed=higher_ed,
+        teachers_cat_highest=highest,
+        teachers_cat_first=first,
+    )
     out["teachers_kpk_period"] = int(rng.binomial(teachers, 0.64))
     out["young_specialists_arrived"] = int(rng.binomial(teachers, 0.08))
     out["managers_total"] = 2 + int(pupils > 300) + int(pupils > 700)
@@ -197,17 +205,21 @@ def school_figures(rng: np.random.Generator, s: w.School, year: int) -> dict[str
             share = share * UNFAVOURABLE_FACTOR if sign < 0 else share / UNFAVOURABLE_FACTOR
         out[code] = round(pupils * min(share, 95.0) / 100)
 
-    grads = out["graduates_11"] or 0
-    out["medal_candidates"] = int(rng.binomial(grads, 0.08))
-    out["medalists_1"] = int(rng.binomial(out["medal_candidates"], 0.5))
-    out["medalists_2"] = int(rng.binomial(out["medal_candidates"] - out["medalists_1"], 0.4))
-    out["grads11_higher_ed"] = int(rng.binomial(grads, 0.6))
-    out["grads11_vocational"] = int(rng.binomial(grads - out["grads11_higher_ed"], 0.7))
-    out["grads11_by_profile"] = int(rng.binomial(out["grads11_higher_ed"], 0.7))
-    out["grads11_own_region"] = int(
-        rng.binomial(out["grads11_higher_ed"] + out["grads11_vocational"], 0.5)
+    candidates = int(rng.binomial(grads, 0.08))
+    medalists_1 = int(rng.binomial(candidates, 0.5))
+    medalists_2 = int(rng.binomial(candidates - medalists_1, 0.4))
+    to_higher = int(rng.binomial(grads, 0.6))
+    to_vocational = int(rng.binomial(grads - to_higher, 0.7))
+    out.update(
+        medal_candidates=candidates,
+        medalists_1=medalists_1,
+        medalists_2=medalists_2,
+        grads11_higher_ed=to_higher,
+        grads11_vocational=to_vocational,
     )
-    out["grads9_vocational"] = int(rng.binomial(out["graduates_9"], 0.4))
+    out["grads11_by_profile"] = int(rng.binomial(to_higher, 0.7))
+    out["grads11_own_region"] = int(rng.binomial(to_higher + to_vocational, 0.5))
+    out["grads9_vocational"] = int(rng.binomial(graduates_9, 0.4))
     return out
 
 

@@ -20,7 +20,7 @@ FRAME_SQL = """
 select source_file, source_sheet, source_row, region_code, school_code, change_date,
        lower(trim(change_kind)) as change_kind_key,
        (lower(trim(change_kind)) not in ('смена кода оо', 'изменение кода оо')
-        or regexp_full_match(coalesce(new_value, ''), '[0-9]{4,8}')) as new_code_given
+        or regexp_full_match(coalesce(new_value, ''), '[0-9]{{4,8}}')) as new_code_given
 from {relation}
 """
 

@@ -22,3 +22,13 @@
         / (1.0 + ({{ z }}) * ({{ z }}) / ({{ n }}))
     ) end
 {%- endmacro %}
+
+{#- A join condition picking, from a parameters seed keyed by academic_year_from, the row in
+    force for the year: the latest academic_year_from at or before it. The seed is referred to
+    as `parameters` in the calling model, as every model that uses one names it. -#}
+{% macro parameters_in_force(parameters_alias, year, parameters_relation='parameters') -%}
+    {{ parameters_alias }}.academic_year_from = (
+        select max(p2.academic_year_from) from {{ parameters_relation }} as p2
+        where p2.academic_year_from <= {{ year }}
+    )
+{%- endmacro %}

@@ -39,8 +39,9 @@ per_subject as (
         1.0 * test_score_total / participants_count as mean_test_score,
         case
             when region_participants_count > participants_count
-                then 1.0 * (region_test_score_total - test_score_total)
-                / (region_participants_count - participants_count)
+                then
+                    1.0 * (region_test_score_total - test_score_total)
+                    / (region_participants_count - participants_count)
         end as others_mean_test_score
     from regional
 ),

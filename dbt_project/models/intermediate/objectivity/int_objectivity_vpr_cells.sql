@@ -37,10 +37,7 @@ eligible as (
         p.significance_z
     from results as r
     inner join parameters as p
-        on p.academic_year_from = (
-            select max(p2.academic_year_from) from parameters as p2
-            where p2.academic_year_from <= r.academic_year
-        )
+        on {{ parameters_in_force('p', 'r.academic_year') }}
     where r.participants_count >= p.min_participants
 ),
 

@@ -55,10 +55,7 @@ with_parameters as (
         end as is_counted
     from resolved as r
     inner join parameters as p
-        on p.academic_year_from = (
-            select max(p2.academic_year_from) from parameters as p2
-            where p2.academic_year_from <= r.academic_year
-        )
+        on {{ parameters_in_force('p', 'r.academic_year') }}
 ),
 
 measured as (

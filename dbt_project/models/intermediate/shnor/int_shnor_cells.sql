@@ -46,10 +46,7 @@ cells as (
         pr.q_high
     from results as r
     inner join parameters as pr
-        on pr.academic_year_from = (
-            select max(p2.academic_year_from) from parameters as p2
-            where p2.academic_year_from <= r.academic_year
-        )
+        on {{ parameters_in_force('pr', 'r.academic_year') }}
     where r.participants_count >= pr.min_participants
 ),
 

@@ -118,10 +118,7 @@ equality as (
         pr.equality_rel_factor
     from school_low_shares as s
     inner join parameters as pr
-        on pr.academic_year_from = (
-            select max(p2.academic_year_from) from parameters as p2
-            where p2.academic_year_from <= s.academic_year
-        )
+        on {{ parameters_in_force('pr', 's.academic_year') }}
     where s.participants_count >= pr.min_school_participants
 ),
 

@@ -64,10 +64,7 @@ evaluated as (
         pr.min_marker_types_for_risk
     from cells as c
     inner join parameters as pr
-        on pr.academic_year_from = (
-            select max(p2.academic_year_from) from parameters as p2
-            where p2.academic_year_from <= c.academic_year
-        )
+        on {{ parameters_in_force('pr', 'c.academic_year') }}
     inner join school_years as sy on c.school_id = sy.school_id and c.academic_year = sy.academic_year
     left join school_types as t on sy.school_type = t.school_type
     left join ege as e on c.school_id = e.school_id and c.academic_year = e.academic_year
@@ -123,26 +120,30 @@ final as (
         trim(
             case
                 when f.is_m1_journal_mismatch
-                    then 'M1: ниже журнала ' || cast(f.pct_journal_lowered as varchar) || '% (другие школы '
+                    then
+                        'M1: ниже журнала ' || cast(f.pct_journal_lowered as varchar) || '% (другие школы '
                         || cast(f.others_pct_journal_lowered as varchar) || '%). '
                 else ''
             end
             || case
                 when f.is_m2_high_not_confirmed
-                    then 'M2: средняя отметка ' || cast(f.mean_mark as varchar) || ' при ' || cast(f.others_mean_mark as varchar)
+                    then
+                        'M2: средняя отметка ' || cast(f.mean_mark as varchar) || ' при ' || cast(f.others_mean_mark as varchar)
                         || ' у других школ (z=' || cast(f.standing_z as varchar) || '), ЕГЭ ниже региона на '
                         || cast(-f.ege_score_above_others as varchar) || ' б. '
                 else ''
             end
             || case
                 when f.is_m4_year_jump
-                    then 'M4: рост позиции z ' || cast(f.previous_year_standing_z as varchar) || ' → '
+                    then
+                        'M4: рост позиции z ' || cast(f.previous_year_standing_z as varchar) || ' → '
                         || cast(f.standing_z as varchar) || ' за год. '
                 else ''
             end
             || case
                 when f.is_m4_cohort_drop
-                    then 'M4: падение когорты z ' || cast(f.cohort_previous_standing_z as varchar) || ' → '
+                    then
+                        'M4: падение когорты z ' || cast(f.cohort_previous_standing_z as varchar) || ' → '
                         || cast(f.standing_z as varchar) || '. '
                 else ''
             end

@@ -35,10 +35,7 @@ windowed as (
         c.is_flagged_low
     from school_years as sy
     inner join parameters as pr
-        on pr.academic_year_from = (
-            select max(p2.academic_year_from) from parameters as p2
-            where p2.academic_year_from <= sy.academic_year
-        )
+        on {{ parameters_in_force('pr', 'sy.academic_year') }}
     inner join cells as c
         on
             sy.school_id = c.school_id

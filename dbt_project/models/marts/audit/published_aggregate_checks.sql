@@ -60,10 +60,7 @@ groups_with_parameters as (
         pr.mean_tolerance
     from cell_groups as g
     inner join parameters as pr
-        on pr.academic_year_from = (
-            select max(p2.academic_year_from) from parameters as p2
-            where p2.academic_year_from <= g.academic_year
-        )
+        on {{ parameters_in_force('pr', 'g.academic_year') }}
 ),
 
 cell_checks as (

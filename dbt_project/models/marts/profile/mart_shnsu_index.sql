@@ -37,10 +37,7 @@ year_parameters as (
         pr.min_schools
     from school_years as sy
     inner join parameters as pr
-        on pr.academic_year_from = (
-            select max(p2.academic_year_from) from parameters as p2
-            where p2.academic_year_from <= sy.academic_year
-        )
+        on {{ parameters_in_force('pr', 'sy.academic_year') }}
 ),
 
 year_factors as (

@@ -78,10 +78,7 @@ joined as (
             and c.procedure_year is not distinct from s.procedure_year
             and c.metric = s.metric
     inner join parameters as pr
-        on pr.academic_year_from = (
-            select max(p2.academic_year_from) from parameters as p2
-            where p2.academic_year_from <= c.academic_year
-        )
+        on {{ parameters_in_force('pr', 'c.academic_year') }}
 )
 
 select

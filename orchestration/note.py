@@ -362,7 +362,8 @@ def _dynamics(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> S
         "round(100.0 * sum(f.low_result_count) / nullif(sum(f.participants_count), 0), 2) "
         "from marts.fct_assessment_result f join marts.dim_school s using (school_id) "
         "where s.municipality_name = ? and f.subject_code in ('rus', 'math', 'math_profile', "
-        "'math_base') and f.academic_year <= ? group by all order by all",
+        "'math_base') and f.assessment_code in ('vpr', 'oge', 'ege') "  # ГВЭ: other pupils
+        "and f.academic_year <= ? group by all order by all",
         [municipality, year],
     )
     series: dict[str, list[tuple[int, float | None]]] = {}

@@ -15,11 +15,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
 
 
 def _school_of(pipeline: PipelineRun) -> dict[str, str]:
+    """school_id → the school's first Код ОО, the code the truth names schools by (a school
+    keeps its school_id "<region>-<first code>" when the registry changes its code)."""
     return {
-        school_id: code
-        for school_id, code in query(
-            pipeline.warehouse, "select school_id, school_code_src from marts.dim_school"
-        )
+        school_id: school_id.split("-", 1)[1]
+        for (school_id,) in query(pipeline.warehouse, "select school_id from marts.dim_school")
     }
 
 

@@ -251,6 +251,7 @@ def generate(
     from ingestion.samples.registry import plan_changes, record_and_write_changes, write_registry
 
     plan = plan_changes(seed, region, years)
+    extras.plan = plan  # closed schools stop, a changed Код ОО is written from its year on
     from ingestion.samples.olympiad import write_olympiad_protocols
 
     municipality_names = list(dict.fromkeys(s.municipality for s in region.schools))
@@ -273,25 +274,32 @@ def generate(
         extras.write_medalists(landing, year, index)
         extras.write_federal_lists(landing, year, index)
         write_indicator_forms(landing, truth, municipality_names, year, index, rng)
+        # the other sources see the year's working schools with that year's codes and names
+        year_region = plan.region_in(region, year)
         write_school_forms(
-            landing, truth, region, year, index, np.random.default_rng((seed, STREAM, year))
+            landing, truth, year_region, year, index, np.random.default_rng((seed, STREAM, year))
         )
         if index >= len(years) - 2:  # the expert evaluation of the last two years
             write_mechanism_sheets(
                 landing, truth, municipality_names, year, rng, with_error=index == len(years) - 1
             )
-        write_olympiad_protocols(landing, truth, region, year, index, seed)  # own random stream
+        write_olympiad_protocols(
+            landing, truth, year_region, year, index, seed
+        )  # own random stream
     truth.medalists, truth.appeals = extras.medalists, extras.appeals
     truth.federal_lists = extras.federal_lists
     record_and_write_changes(landing, truth, region, plan)
     from ingestion.samples.municipal_tables import write_municipal_tables
 
     # published municipal tables of the last year (own random stream: other files unchanged)
-    write_municipal_tables(landing, truth, region, years[-1], np.random.default_rng((seed, 58)))
+    last_region = plan.region_in(region, years[-1])
+    write_municipal_tables(
+        landing, truth, last_region, years[-1], np.random.default_rng((seed, 58))
+    )
     from ingestion.samples.vpr_forms import write_vpr_forms
 
     # pupil-level ВПР forms of a few schools (own random stream)
-    write_vpr_forms(landing, truth, region, years[-1], np.random.default_rng((seed, 59)))
+    write_vpr_forms(landing, truth, last_region, years[-1], np.random.default_rng((seed, 59)))
     truth.write(truth_dir)
     return truth
 

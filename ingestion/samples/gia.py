@@ -56,7 +56,19 @@ class GiaExtras:
         self.medalists: list[dict[str, Any]] = []
         self.appeals: list[dict[str, Any]] = []
         self.federal_lists: list[dict[str, Any]] = []
+        self.plan: Any = None  # the registry plan (samples/registry.py), set once it is drawn
         self._plant()
+
+    def working_schools(self, year: int) -> list[tuple[w.School, str, str]]:
+        """(school, Код ОО, short name) of the schools that work in the year, as that year's
+        registry names them; the truth keeps the school's first code, like the РЦОИ exports."""
+        out = []
+        for s in self.region.schools:
+            if self.plan is None:
+                out.append((s, s.school_code, s.short_name))
+            elif self.plan.active(s, year):
+                out.append((s, self.plan.code(s, year), self.plan.short_name(s, year)))
+        return out
 
     # ------------------------------------------------------------------ planting
 
@@ -144,7 +156,9 @@ class GiaExtras:
         taken = self.taken_names(year)
         for kind, grade, folder in (("gve9", 9, "gve9_rcoi"), ("gve11", 11, "gve11_rcoi")):
             schools = [
-                s for s in self.region.schools if (s.takes_oge if grade == 9 else s.takes_ege)
+                (s, file_code)
+                for s, file_code, _ in self.working_schools(year)
+                if (s.takes_oge if grade == 9 else s.takes_ege)
             ]
             takers = [s for s in schools if self.rng.random() < 0.35] or schools[:1]
             for day, (code, name) in enumerate((("1", "Русский язык"), ("2", "Математика"))):
@@ -159,10 +173,10 @@ class GiaExtras:
                 header = ["№", "Код ОО", "Класс", "Фамилия", "Имя", "Отчество", "Документ"]
                 header += ["Форма", "Оценка"]
                 sheet.add(header, "skipped")
-                for i, s in enumerate(takers, start=1):
+                for i, (s, file_code) in enumerate(takers, start=1):
                     p = self.new_pupil(f"{year}-{s.school_code}-{kind}-{code}", taken)
                     mark = int(self.rng.choice([2, 3, 4, 5], p=[0.05, 0.45, 0.35, 0.15]))
-                    cells = [i, s.school_code, f"{grade}А", p["surname"], p["name"]]
+                    cells = [i, file_code, f"{grade}А", p["surname"], p["name"]]
                     cells += [p["patronymic"], f"{p['series']} {p['number']}"]
                     cells += ["" if i % 2 else form, mark]
                     row = sheet.add(cells, "loaded")
@@ -353,7 +367,7 @@ class GiaExtras:
             ["№", "Код ОО", "Наименование ОО", "ФИО", "Документ", "Степень медали"], "skipped"
         )
         n = 0
-        for school in self.region.schools:
+        for school, file_code, short_name in self.working_schools(year):
             uids = sorted(by_school.get(school.school_code, []))
             if not uids:
                 continue
@@ -379,9 +393,7 @@ class GiaExtras:
                 n += 1
                 full = f"{r['surname']} {r['first_name']} {r['patronymic']}"
                 doc = f"{r['document_series']} {r['document_number']}"
-                sheet.add(
-                    [n, school.school_code, school.short_name, full, doc, degree_text], "loaded"
-                )
+                sheet.add([n, file_code, short_name, full, doc, degree_text], "loaded")
                 self.medalists.append(
                     {
                         "academic_year": year,
@@ -429,12 +441,12 @@ class GiaExtras:
         )
         sheet.add(["№", "Логин ОО", "Наименование ОО", "Тип списка", "Год"], "skipped")
         n = 0
-        for s in self.region.schools:
+        for s, _, short_name in self.working_schools(year):
             entries = []
             if "inflated_vpr" in s.planted and year_index == len(self.years) - 1:
-                entries.append(("nonobjective_vpr", s.login, s.short_name))
+                entries.append(("nonobjective_vpr", s.login, short_name))
             if "low_results" in s.planted:
-                entries.append(("shnor", "", s.short_name))
+                entries.append(("shnor", "", short_name))
             for code, login, name in entries:
                 n += 1
                 text = (

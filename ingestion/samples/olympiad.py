@@ -365,7 +365,7 @@ def write_olympiad_protocols(
             status_text = str(rng.choice(STATUS_SPELLINGS[status]))
             name = f"{p['surname']} {p['first_name']} {p['patronymic']}"
             birth_text = dt.date.fromisoformat(p["birth_date"]).strftime("%d.%m.%Y")
-            code_cell = regional_school.school_code if with_code else ""
+            code_cell = region.file_code(regional_school) if with_code else ""
             if as_csv:
                 row_cells: list[Any] = [
                     i,

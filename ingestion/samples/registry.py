@@ -23,7 +23,7 @@ rows go to quarantine, and the warehouse carries the school over that year's gap
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,27 @@ class Plan:
             return self.new_codes[school.school_code]
         return school.school_code
 
+    def short_name(self, school: w.School, year: int) -> str:
+        return _names(self, school, year)[1]
+
+    def region_in(self, region: w.Region, year: int) -> w.Region:
+        """The region as the year's files see it: its working schools only, each with the type
+        and names of that year's registry, and the year's Код ОО in ``codes_in_files``. Every
+        school keeps its first code as ``school_code``: the truth names schools by it."""
+        schools, codes = [], {}
+        for s in region.schools:
+            if not self.active(s, year):
+                continue
+            full_name, short_name = _names(self, s, year)
+            schools.append(
+                replace(
+                    s, school_type=_type(self, s, year), full_name=full_name, short_name=short_name
+                )
+            )
+            if self.code(s, year) != s.school_code:
+                codes[s.school_code] = self.code(s, year)
+        return w.Region(region.code, region.name, schools, codes)
+
 
 def plan_changes(seed: int, region: w.Region, years: tuple[int, ...]) -> Plan:
     plan = Plan(years)
@@ -125,6 +146,8 @@ def plan_changes(seed: int, region: w.Region, years: tuple[int, ...]) -> Plan:
         s
         for s in region.schools
         if s.school_type == "СОШ"
+        # a Гимназия is selective: M2 (high result not confirmed) is not evaluated there
+        and "inflated_vpr" not in s.planted
         and s not in (closed, merged, coded, renamed, first_soch)
         and s.school_code not in parents
         and s.parent_code is None

@@ -275,7 +275,7 @@ def write_school_forms(
             _header(sheet, columns, with_code)
             totals = {key: 0 for _, _, key in columns}
             for n, s in enumerate(schools, start=1):
-                ids: list[Any] = [n, s.school_code, s.login, s.short_name]
+                ids: list[Any] = [n, region.file_code(s), s.login, s.short_name]
                 if not with_code:
                     ids.pop(1)
                 cells: list[Any] = []

@@ -156,6 +156,12 @@ class Region:
     code: str
     name: str
     schools: list[School]
+    # a school's Код ОО as one year's files write it, where it differs from its first code
+    # (the registry's code changes; samples/registry.py Plan.region_in)
+    codes_in_files: dict[str, str] = field(default_factory=dict)
+
+    def file_code(self, school: School) -> str:
+        return self.codes_in_files.get(school.school_code, school.school_code)
 
 
 def build_region(
@@ -265,7 +271,8 @@ def build_region(
 # resilient) and record them in the truth's "planted" list beside these.
 PLANTED_SCHOOL_CASES = ("low_results", "inflated_journal", "inflated_vpr")
 LOW_RESULTS_ABILITY = -1.3
-INFLATED_VPR_SHIFT = 1.6
+INFLATED_VPR_SHIFT = 2.0
+INFLATED_VPR_ABILITY = -0.6
 INFLATED_JOURNAL_EXTRA_LOWERED = 0.40  # on top of the usual ~25 % of marks below the journal
 # A clean school is ordinary: its ability stays within this band (the region's usual spread
 # without its tails), so that what the marts flag is what was planted, not a random draw that
@@ -313,8 +320,10 @@ def plant_cases(rng: np.random.Generator, region: Region) -> None:
                 school.ability = LOW_RESULTS_ABILITY
             elif case == "inflated_journal":
                 school.ability = float(np.clip(school.ability, -0.3, 0.1))
-            elif case == "inflated_vpr":  # its ЕГЭ must not confirm the inflated ВПР
-                school.ability = -0.25
+            elif case == "inflated_vpr":
+                # a below-average school (its ЕГЭ must stay below the region's mean, which the
+                # low-results schools pull down) whose ВПР marks jump to the region's top
+                school.ability = INFLATED_VPR_ABILITY
     for school in region.schools:
         if not school.planted:
             school.ability = float(np.clip(school.ability, *CLEAN_ABILITY_BAND))

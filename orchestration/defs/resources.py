@@ -32,8 +32,47 @@ def dbt_project() -> DbtProject:
 
 
 def ensure_dbt_manifest(project: DbtProject) -> Path:
-    """Parse the dbt project when its manifest is missing or older than any project file."""
+    """Parse the dbt project when its manifest is missing or older than any project file.
+
+    Several processes may load the definitions at once (a run and the nightly tick, parallel
+    tests): one parses under a lock, into its own target folder, and the manifest is replaced
+    atomically, so that no process reads a half-written manifest.
+    """
+    import fcntl
+    import shutil
+    import tempfile
+
     manifest = project.manifest_path
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _manifest_is_stale(manifest):
+            from dbt.cli.main import dbtRunner
+
+            Settings.from_env()  # paths only; parse does not open the database
+            scratch = Path(tempfile.mkdtemp(prefix="parse-", dir=manifest.parent))
+            try:
+                result = dbtRunner().invoke(
+                    [
+                        "parse",
+                        "--project-dir",
+                        str(DBT_PROJECT_DIR),
+                        "--profiles-dir",
+                        str(DBT_PROJECT_DIR),
+                        "--target-path",
+                        str(scratch),
+                        "--quiet",
+                    ]
+                )
+                if not result.success:
+                    raise RuntimeError(f"dbt parse failed: {result.exception}")
+                os.replace(scratch / "manifest.json", manifest)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+    return manifest
+
+
+def _manifest_is_stale(manifest: Path) -> bool:
     sources = [
         p
         for folder in ("models", "seeds", "macros", "tests")
@@ -41,23 +80,7 @@ def ensure_dbt_manifest(project: DbtProject) -> Path:
         if p.is_file()
     ] + [DBT_PROJECT_DIR / "dbt_project.yml"]
     newest = max(p.stat().st_mtime for p in sources)
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
-        from dbt.cli.main import dbtRunner
-
-        Settings.from_env()  # paths only; parse does not open the database
-        result = dbtRunner().invoke(
-            [
-                "parse",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--quiet",
-            ]
-        )
-        if not result.success:
-            raise RuntimeError(f"dbt parse failed: {result.exception}")
-    return manifest
+    return not manifest.exists() or manifest.stat().st_mtime < newest
 
 
 def dbt_resource() -> DbtCliResource:

@@ -1,8 +1,11 @@
 {#- One row per municipality × academic year × indicator of the motivating monitoring that the
     warehouse computes from results (DOMAIN §4.4, derived formulas): П22 (minimum level
-    reached), П23 (high level reached), П24 (educational equality), each with its numerator,
+    reached), П23 (high level reached), П24 (educational equality), П29 (medalists with a ЕГЭ
+    score below the medalist threshold), П30 (regional-stage ВсОШ winners and prize-winners
+    among pupils of grades 9–11), П31 (schools with such a pupil), each with its numerator,
     denominator and the rule in words. Procedures and parameters are seeds
-    (municipal_indicator_procedures, municipal_indicator_parameters). -#}
+    (municipal_indicator_procedures, municipal_indicator_parameters; medalist_parameters for
+    П29 through int_medalist_ege_results). -#}
 with
 
 procedures as (
@@ -144,12 +147,126 @@ p24 as (
     group by municipality_name, academic_year
 ),
 
+p29 as (
+    select
+        sy.municipality_name,
+        m.academic_year,
+        'П29' as indicator_code,
+        sum(case when m.has_score_below_threshold then 1 else 0 end) as numerator,
+        count(*) as denominator,
+        {{ pct('sum(case when m.has_score_below_threshold then 1 else 0 end)', 'count(*)') }}
+            as indicator_value,
+        cast(null as double) as pooled_value,
+        cast(null as bigint) as procedures_count
+    from {{ ref('int_medalist_ege_results') }} as m
+    inner join school_years as sy on m.school_id = sy.school_id and m.academic_year = sy.academic_year
+    where m.is_counted
+    group by sy.municipality_name, m.academic_year
+),
+
+-- П30 and П31: winners and prize-winners of the regional stage, pupils of grades 9–11
+regional_awards as (
+    select
+        school_id,
+        academic_year,
+        participant_key
+    from {{ ref('fct_olympiad_result') }}
+    where stage = 'regional' and is_awarded and grade between 9 and 11
+),
+
+-- П30: only school-years with a pupil count of grades 9–11 in the profile, numerator and denominator alike
+profile_pupils as (
+    select
+        school_id,
+        academic_year,
+        municipality_name,
+        coalesce(pupils_grade_9, 0) + coalesce(pupils_grade_10, 0) + coalesce(pupils_grade_11, 0)
+            as pupils_9_11
+    from {{ ref('fct_school_profile') }}
+    where coalesce(pupils_grade_9, pupils_grade_10, pupils_grade_11) is not null
+),
+
+p30_awarded as (
+    select
+        pp.municipality_name,
+        pp.academic_year,
+        count(distinct a.participant_key) as awarded_pupils
+    from regional_awards as a
+    inner join profile_pupils as pp on a.school_id = pp.school_id and a.academic_year = pp.academic_year
+    group by pp.municipality_name, pp.academic_year
+),
+
+p30_pupils as (
+    select
+        municipality_name,
+        academic_year,
+        sum(pupils_9_11) as pupils_9_11
+    from profile_pupils
+    group by municipality_name, academic_year
+),
+
+p30 as (
+    select
+        p.municipality_name,
+        p.academic_year,
+        'П30' as indicator_code,
+        coalesce(a.awarded_pupils, 0) as numerator,
+        p.pupils_9_11 as denominator,
+        {{ pct('coalesce(a.awarded_pupils, 0)', 'p.pupils_9_11') }} as indicator_value,
+        cast(null as double) as pooled_value,
+        cast(null as bigint) as procedures_count
+    from p30_pupils as p
+    left join p30_awarded as a on p.municipality_name = a.municipality_name and p.academic_year = a.academic_year
+),
+
+-- П31: a branch counts as its legal entity (parent_school_id); schools working in the year
+awarded_schools as (
+    select distinct
+        school_id,
+        academic_year
+    from regional_awards
+),
+
+school_entities as (
+    select
+        sy.municipality_name,
+        sy.academic_year,
+        coalesce(sy.parent_school_id, sy.school_id) as entity_id,
+        a.school_id is not null as has_awarded_pupil
+    from school_years as sy
+    left join awarded_schools as a on sy.school_id = a.school_id and sy.academic_year = a.academic_year
+    where sy.is_active
+),
+
+p31 as (
+    select
+        municipality_name,
+        academic_year,
+        'П31' as indicator_code,
+        count(distinct case when has_awarded_pupil then entity_id end) as numerator,
+        count(distinct entity_id) as denominator,
+        {{ pct(
+            'count(distinct case when has_awarded_pupil then entity_id end)',
+            'count(distinct entity_id)'
+        ) }} as indicator_value,
+        cast(null as double) as pooled_value,
+        cast(null as bigint) as procedures_count
+    from school_entities
+    group by municipality_name, academic_year
+),
+
 computed as (
     select * from p22
     union all
     select * from p23
     union all
     select * from p24
+    union all
+    select * from p29
+    union all
+    select * from p30
+    union all
+    select * from p31
 ),
 
 final as (
@@ -171,6 +288,12 @@ final as (
                 then 'mean over procedures of 100 × high results (mark 5; ЕГЭ 81+; base mathematics excluded) / results; numerator and denominator pooled'
             when 'П24'
                 then '100 × schools whose share below the minimum (П22 procedures pooled) is at most max(equality_abs_pct, region × equality_rel_factor) / schools with enough results'
+            when 'П29'
+                then '100 × medalists «За особые успехи в учении» of the year (degrees counted in medalist_parameters) with a ЕГЭ test score below the seed threshold (low_score_threshold, 70; base mathematics excluded unless the seed counts it) in any subject / those medalists; lower is better'
+            when 'П30'
+                then '100 × distinct pupils of grades 9–11 who are winners or prize-winners of the regional stage of the ВсОШ / pupils of grades 9–11 (fct_school_profile); only school-years with a grades 9–11 count in the profile, in numerator and denominator'
+            when 'П31'
+                then '100 × schools with at least one winner or prize-winner of the regional stage of the ВсОШ of grades 9–11 / schools working in the year (registry status active); a branch counts as its legal entity (parent_school_id)'
         end as rule
     from computed as c
     left join {{ ref('dim_indicator') }} as i

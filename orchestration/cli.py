@@ -253,6 +253,8 @@ def _municipality_headline(q: Any) -> list[str]:
         "string_agg(distinct case when is_m1_journal_mismatch then 'M1' end, ''), "
         "string_agg(distinct case when is_m2_high_not_confirmed then 'M2' end, ''), "
         "string_agg(distinct case when is_m4_sharp_change then 'M4' end, ''), "
+        "string_agg(distinct case when is_m6_exam_vs_annual_mark then 'M6' end, ''), "
+        "string_agg(distinct case when is_m7_medalists_low_ege then 'M7' end, ''), "
         "count(*) filter (where n_markers > 0) "
         "from marts.mart_objectivity_markers where municipality_name = ? and academic_year = ? "
         "group by school_short_name having max(n_markers) > 0 order by school_short_name",
@@ -261,8 +263,8 @@ def _municipality_headline(q: Any) -> list[str]:
     lines.append(
         f"    objectivity markers (derived, not the federal list): {len(markers)} school(s)"
     )
-    for name, _types, risk, m1, m2, m4, works in markers:
-        kinds = ", ".join(k for k in (m1, m2, m4) if k)
+    for name, _types, risk, m1, m2, m4, m6, m7, works in markers:
+        kinds = ", ".join(k for k in (m1, m2, m4, m6, m7) if k)
         lines.append(
             f"      {name}: {kinds} in {works} work(s)" + (" — objectivity risk" if risk else "")
         )
@@ -282,8 +284,11 @@ def demo(settings: Settings, instance: dg.DagsterInstance, *, regenerate: bool) 
     return refresh(settings, instance, everything=True)
 
 
-def analytical_note(settings: Settings, municipality: str | None, year: int | None) -> bool:
-    """Write the analytical note from the published file; print where it is."""
+def analytical_note(
+    settings: Settings, municipality: str | None, year: int | None, school: str | None = None
+) -> bool:
+    """Write the analytical note (of a municipality, or of one school) from the published file;
+    print where it is."""
     from orchestration.note import write_note
 
     if not settings.reporting_path.exists():
@@ -293,19 +298,25 @@ def analytical_note(settings: Settings, municipality: str | None, year: int | No
     try:
         municipality = (
             municipality
+            or school  # a school's note needs no municipality
             or fetch_one(con, "select min(municipality_name) from marts.dim_municipality")[0]
         )
         year = year or fetch_one(con, "select max(academic_year) from marts.dim_academic_year")[0]
     finally:
         con.close()
     assert municipality is not None and year is not None
-    html_path, xlsx_path = write_note(
-        settings.reporting_path,
-        settings.reports_dir / "notes",
-        municipality,
-        year,
-        progress=lambda line: print(line, flush=True),
-    )
+    try:
+        html_path, xlsx_path = write_note(
+            settings.reporting_path,
+            settings.reports_dir / "notes",
+            None if school else municipality,
+            year,
+            progress=lambda line: print(line, flush=True),
+            school=school,
+        )
+    except ValueError as error:  # an unknown municipality, a school name that is not unique
+        print(error, file=sys.stderr)
+        return False
     print(f"analytical note ({municipality}, {year}/{year + 1}):\n  {html_path}\n  {xlsx_path}")
     return True
 
@@ -353,9 +364,14 @@ def main(argv: list[str] | None = None) -> int:
     p_back.add_argument("--source", action="append", default=[], help="only this source")
     sub.add_parser("status", help="print what the reporting file holds")
     sub.add_parser("docs", help="build the dbt documentation site (one offline HTML file)")
-    p_note = sub.add_parser("note", help="the analytical note (HTML + XLSX) for a municipality")
+    p_note = sub.add_parser(
+        "note", help="the analytical note (HTML + XLSX) for a municipality or a school"
+    )
     p_note.add_argument("--municipality", help="as the registry names it (default: the first)")
     p_note.add_argument("--year", type=int, help="academic start year (default: the latest)")
+    p_note.add_argument(
+        "--school", help="one school's note: its school_id or a part of its short name"
+    )
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -365,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         print(headline(settings))
         return 0
     if args.command == "note":
-        return 0 if analytical_note(settings, args.municipality, args.year) else 1
+        return 0 if analytical_note(settings, args.municipality, args.year, args.school) else 1
     if args.command == "docs":
         print(f"dbt docs (open in a browser, works offline): {build_docs(settings)}")
         return 0

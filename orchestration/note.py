@@ -38,7 +38,7 @@ STATUS_RU = {
     "unknown_direction": "направление не указано",
 }
 PROCEDURE_RU = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
-SUBJECT_RU = {"rus": "русский язык", "math": "математика"}
+SUBJECT_RU = {"rus": "русский язык", "math": "математика", "medalists": "медалисты (все предметы)"}
 
 
 @dataclass
@@ -64,6 +64,23 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+
+
+@dataclass
+class Scope:
+    """What the note is about: a municipality or one school (the column that selects its rows
+    in every mart, and the value)."""
+
+    column: str  # municipality_name | school_id
+    value: str
+    name: str  # as the note's title names it
+
+    @property
+    def is_school(self) -> bool:
+        return self.column == "school_id"
+
+    def where(self, alias: str = "") -> str:
+        return f"{alias + '.' if alias else ''}{self.column} = ?"
 
 
 def _year(y: int) -> str:
@@ -124,22 +141,103 @@ def _bar_chart(title: str, labels: list[str], values: list[float]) -> bytes:
     return buffer.getvalue()
 
 
-def collect(reporting: Path, municipality: str, year: int) -> list[Section]:
+def collect(
+    reporting: Path, municipality: str | None, year: int, school: str | None = None
+) -> tuple[Scope, list[Section]]:
+    """The sections of the note for a municipality, or for one school (by school_id or by a
+    part of its short name, unique in the year)."""
     con = duckdb.connect(str(reporting), read_only=True)
     try:
-        known = [r[0] for r in _rows(con, "select municipality_name from marts.dim_municipality")]
-        if municipality not in known:
-            raise ValueError(f"unknown municipality «{municipality}»; the file has: {known}")
-        return [
-            _indicators(con, municipality, year),
-            _shnor(con, municipality, year),
-            _objectivity(con, municipality, year),
-            _dynamics(con, municipality, year),
-            _mechanisms(con, municipality, year),
-            _caveats(con, municipality, year),
-        ]
+        if school is not None:
+            scope = _school_scope(con, school, year)
+            sections = [
+                _school_profile(con, scope, year),
+                _shnor(con, scope, year),
+                _objectivity(con, scope, year),
+                _dynamics(con, scope, year),
+                _caveats(con, scope, year),
+            ]
+        else:
+            known = [
+                r[0] for r in _rows(con, "select municipality_name from marts.dim_municipality")
+            ]
+            if municipality is None or municipality not in known:
+                raise ValueError(f"unknown municipality «{municipality}»; the file has: {known}")
+            scope = Scope("municipality_name", municipality, municipality)
+            sections = [
+                _indicators(con, municipality, year),
+                _shnor(con, scope, year),
+                _objectivity(con, scope, year),
+                _dynamics(con, scope, year),
+                _mechanisms(con, municipality, year),
+                _caveats(con, scope, year),
+            ]
     finally:
         con.close()
+    for number, section in enumerate(sections, start=1):  # numbered as they stand
+        section.title = f"{number}. {re.sub(r'^[0-9]+[.] ', '', section.title)}"
+    return scope, sections
+
+
+def _school_scope(con: duckdb.DuckDBPyConnection, school: str, year: int) -> Scope:
+    rows = _rows(
+        con,
+        "select school_id, school_short_name, municipality_name from marts.dim_school_year "
+        "where academic_year = ? and (school_id = ? or school_short_name ilike ?) "
+        "order by school_id",
+        [year, school, f"%{school}%"],
+    )
+    exact = [r for r in rows if r[0] == school]
+    if exact:
+        rows = exact
+    if len(rows) != 1:
+        found = "; ".join(f"{sid} {name}" for sid, name, _ in rows) or "none"
+        raise ValueError(
+            f"«{school}» names {len(rows)} schools in {_year(year)} (give a school_id): {found}"
+        )
+    school_id, name, municipality = rows[0]
+    return Scope("school_id", school_id, f"{name} ({municipality})")
+
+
+def _school_profile(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
+    profile = _rows(
+        con,
+        "select school_type, pupils_total, classes_total, teachers_total, teachers_under_35, "
+        "teachers_over_50, graduates_9, graduates_11 from marts.fct_school_profile "
+        "where school_id = ? and academic_year = ?",
+        [scope.value, year],
+    )
+    shnsu = _rows(
+        con,
+        "select shnsu_status, index_status, isb_index, index_percentile, cross_class "
+        "from marts.mart_shnsu_index where school_id = ? and academic_year = ?",
+        [scope.value, year],
+    )
+    headers = ["Тип", "Обучающихся", "Классов", "Педагогов", "до 35 лет", "50 лет и старше"]
+    headers += ["Выпускников 9 кл.", "Выпускников 11 кл."]
+    paragraphs = []
+    if not profile:
+        paragraphs.append("Форма мониторинга ОО за этот учебный год не поступила.")
+    if shnsu:
+        status, index_status, index, percentile, cross = shnsu[0]
+        paragraphs.append(
+            f"Социальный контекст (ШНСУ, производная методика, mart_shnsu_index): {status}; "
+            f"индекс {_num(index)}, перцентиль {_num(percentile)} ({index_status}); "
+            f"сочетание с ШНОР: {cross or '—'}."
+        )
+    return Section(
+        "1. Сведения об ОО",
+        paragraphs,
+        [
+            Table(
+                f"Контингент и кадры, {_year(year)}",
+                "marts.fct_school_profile",
+                headers,
+                [[_num(v) for v in row] for row in profile],
+                css_id="profile",
+            )
+        ],
+    )
 
 
 def _indicators(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
@@ -236,13 +334,15 @@ def _indicators(con: duckdb.DuckDBPyConnection, municipality: str, year: int) ->
     return section
 
 
-def _shnor(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+def _shnor(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
     rows = _rows(
         con,
         "select school_short_name, shnor_status, flagged_cells, cells_with_data, reason "
-        "from marts.mart_shnor_risk where municipality_name = ? and academic_year = ? "
-        "and shnor_status <> 'нет' order by is_shnor desc, flagged_cells desc, school_short_name",
-        [municipality, year],
+        f"from marts.mart_shnor_risk where {scope.where()} and academic_year = ? "
+        # a school's note shows its status whatever it is
+        f"and (shnor_status <> 'нет' or {scope.is_school}) "
+        "order by is_shnor desc, flagged_cells desc, school_short_name",
+        [scope.value, year],
     )
     return Section(
         "2. Школы с низкими образовательными результатами (ШНОР)",
@@ -265,47 +365,67 @@ def _shnor(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Sect
     )
 
 
-def _objectivity(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+def _objectivity(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
     markers = _rows(
         con,
-        "select school_short_name, subject_code, grade, participants_count, "
+        "select school_short_name, assessment_code, subject_code, grade, participants_count, "
         "is_m1_journal_mismatch, is_m2_high_not_confirmed, is_m4_sharp_change, "
+        "is_m6_exam_vs_annual_mark, is_m7_medalists_low_ege, "
         "is_objectivity_risk, evidence from marts.mart_objectivity_markers "
-        "where municipality_name = ? and academic_year = ? and n_markers > 0 "
-        "order by is_objectivity_risk desc, school_short_name, subject_code, grade",
-        [municipality, year],
+        f"where {scope.where()} and academic_year = ? and n_markers > 0 "
+        "order by is_objectivity_risk desc, school_short_name, assessment_code, subject_code, "
+        "grade",
+        [scope.value, year],
     )
-    section = _journal(con, municipality, year)
-    section.title = "3. Признаки необъективности результатов ВПР"
+    section = _journal(con, scope, year)
+    section.title = "3. Признаки необъективности результатов оценочных процедур"
     section.paragraphs = [
         "Производная методика (DOMAIN §4.3; это не федеральный перечень ОО с признаками "
         "необъективности): M1 — доля отметок ниже журнальных не менее 40 % и явно выше, чем в "
         "других школах региона; M2 — средняя отметка на 2 и более ст. откл. выше других школ "
         "при ЕГЭ школы ниже регионального (кроме лицеев, гимназий, СОШ с УИОП); M4 — резкий "
-        "рост позиции школы за год или падение когорты. Каждый признак требует различия, "
-        "которое не объясняется случайностью малой группы (параметры — справочник "
+        "рост позиции школы за год или падение когорты; M6 — не менее 60 % отметок ОГЭ ниже "
+        "годовых и явно больше, чем в других школах; M7 — не менее 60 % медалистов школы (из "
+        "трёх и более) с баллом ЕГЭ ниже 70 хотя бы по одному предмету. Признаки M1, M2, M4 и "
+        "M6 требуют различия, которое не объясняется случайностью малой группы (параметры — справочник "
         "objectivity_parameters). «Риск» — два и более вида признаков у школы в году.",
         f"Школ с признаками: {len({m[0] for m in markers})}; "
-        f"из них с риском необъективности: {len({m[0] for m in markers if m[7]})}.",
+        f"из них с риском необъективности: {len({m[0] for m in markers if m[10]})}.",
         *section.paragraphs,
     ]
     section.tables.insert(
         0,
         Table(
-            "Работы ВПР с признаками необъективности",
+            "Работы и экзамены с признаками необъективности",
             "marts.mart_objectivity_markers",
-            ["ОО", "Предмет", "Класс", "Участников", "Признаки", "Риск", "Обоснование"],
+            [
+                "ОО",
+                "Процедура",
+                "Предмет",
+                "Класс",
+                "Участников",
+                "Признаки",
+                "Риск",
+                "Обоснование",
+            ],
             [
                 [
                     school,
+                    PROCEDURE_RU.get(procedure, procedure),
                     SUBJECT_RU.get(subject, subject),
                     grade,
                     n,
-                    ", ".join(k for k, on in (("M1", m1), ("M2", m2), ("M4", m4)) if on),
+                    ", ".join(
+                        k
+                        for k, on in (("M1", m1), ("M2", m2), ("M4", m4), ("M6", m6), ("M7", m7))
+                        if on
+                    ),
                     "да" if risk else "",
                     evidence,
                 ]
-                for school, subject, grade, n, m1, m2, m4, risk, evidence in markers
+                for school, procedure, subject, grade, n, m1, m2, m4, m6, m7, risk, evidence in (
+                    markers
+                )
             ],
             css_id="objectivity",
         ),
@@ -313,17 +433,17 @@ def _objectivity(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -
     return section
 
 
-def _journal(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+def _journal(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
     rows = _rows(
         con,
         "select s.school_short_name, f.subject_code, f.grade, f.journal_compared_count, "
         "f.pct_journal_lowered, f.pct_journal_confirmed, f.pct_journal_raised "
         "from marts.fct_assessment_result f join marts.dim_school s using (school_id) "
-        "where s.municipality_name = ? and f.academic_year = ? and f.assessment_code = 'vpr' "
+        f"where {scope.where('s')} and f.academic_year = ? and f.assessment_code = 'vpr' "
         "and f.subject_code in ('rus', 'math') and f.journal_compared_count is not null "
         "order by f.pct_journal_raised desc nulls last, f.pct_journal_lowered desc nulls last "
         "limit 15",
-        [municipality, year],
+        [scope.value, year],
     )
     return Section(
         "3. ВПР: сравнение отметок с отметками по журналу",
@@ -354,17 +474,17 @@ def _journal(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Se
     )
 
 
-def _dynamics(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+def _dynamics(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
     pooled = _rows(
         con,
         "select f.academic_year, f.assessment_code, "
         "case when f.subject_code like 'math%' then 'math' else f.subject_code end, "
         "round(100.0 * sum(f.low_result_count) / nullif(sum(f.participants_count), 0), 2) "
         "from marts.fct_assessment_result f join marts.dim_school s using (school_id) "
-        "where s.municipality_name = ? and f.subject_code in ('rus', 'math', 'math_profile', "
+        f"where {scope.where('s')} and f.subject_code in ('rus', 'math', 'math_profile', "
         "'math_base') and f.assessment_code in ('vpr', 'oge', 'ege') "  # ГВЭ: other pupils
         "and f.academic_year <= ? group by all order by all",
-        [municipality, year],
+        [scope.value, year],
     )
     series: dict[str, list[tuple[int, float | None]]] = {}
     for y, procedure, subject, pct in pooled:
@@ -380,10 +500,11 @@ def _dynamics(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> S
         "select school_short_name, vpr_rus_pct_mark2, vpr_rus_pct_mark2_change, "
         "vpr_math_pct_mark2, vpr_math_pct_mark2_change, oge_math_pct_mark2, "
         "ege_rus_pct_below_min, is_small_group_suppressed from marts.mart_school_scorecard "
-        "where municipality_name = ? and academic_year = ? order by school_short_name",
-        [municipality, year],
+        f"where {scope.where()} and academic_year = ? order by school_short_name",
+        [scope.value, year],
     )
-    return Section(
+    whose = "по ОО" if scope.is_school else "по муниципалитету"
+    section = Section(
         "4. Динамика результатов по русскому языку и математике",
         [
             "Доля низких результатов: ВПР и ОГЭ — отметка «2», ЕГЭ — ниже минимального балла "
@@ -392,7 +513,7 @@ def _dynamics(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> S
         ],
         [
             Table(
-                "Доля низких результатов по муниципалитету, %",
+                f"Доля низких результатов {whose}, %",
                 "marts.fct_assessment_result (low_result_count / participants_count)",
                 ["Процедура, предмет", *[_year(y) for y in range(year - 2, year + 1)]],
                 table_rows,
@@ -429,9 +550,9 @@ def _dynamics(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> S
                         "select procedure_label, schools_compared, schools_positive, "
                         "pct_schools_positive, shnor_schools_compared, shnor_schools_positive, "
                         "pct_shnor_schools_positive from marts.mart_positive_dynamics "
-                        "where municipality_name = ? and academic_year = ? "
+                        f"where {scope.where()} and academic_year = ? "
                         "order by procedure_label",
-                        [municipality, year],
+                        [scope.value, year],
                     )
                 ],
                 note="Положительная динамика: доля низких результатов снизилась или средний "
@@ -442,12 +563,15 @@ def _dynamics(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> S
         ],
         [
             Chart(
-                "Доля низких результатов по муниципалитету, %",
+                f"Доля низких результатов {whose}, %",
                 _line_chart("Доля низких результатов, %", merged, "%"),
                 "chart-dynamics",
             )
         ],
     )
+    if scope.is_school:  # shares of schools: a municipality's figure
+        section.tables = [t for t in section.tables if t.css_id != "positive-dynamics"]
+    return section
 
 
 def _mechanisms(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
@@ -513,20 +637,13 @@ def _mechanisms(con: duckdb.DuckDBPyConnection, municipality: str, year: int) ->
     return section
 
 
-def _caveats(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+def _caveats(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
     missing = _rows(
         con,
         "select school_short_name, procedure_code, completeness_status, waiver_reason "
-        "from audit.completeness where municipality_name = ? and academic_year = ? "
+        f"from audit.completeness where {scope.where()} and academic_year = ? "
         "and completeness_status <> 'arrived' order by all",
-        [municipality, year],
-    )
-    no_data = _rows(
-        con,
-        "select programme_code, string_agg(indicator_code, ', ' order by indicator_code) "
-        "from marts.fct_indicator_value where municipality_name = ? and academic_year = ? "
-        "and fact_state in ('no_data', 'not_applicable') group by all",
-        [municipality, year],
+        [scope.value, year],
     )
     provisional = _rows(
         con, "select provisional_years from main.publication order by version desc limit 1"
@@ -545,11 +662,19 @@ def _caveats(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Se
         )
         + "."
     )
-    paragraphs.append(
-        "Показатели без данных: "
-        + ("; ".join(f"{p}: {codes}" for p, codes in no_data) or "нет")
-        + "."
-    )
+    if not scope.is_school:  # programme indicators are reported per municipality
+        no_data = _rows(
+            con,
+            "select programme_code, string_agg(indicator_code, ', ' order by indicator_code) "
+            "from marts.fct_indicator_value where municipality_name = ? and academic_year = ? "
+            "and fact_state in ('no_data', 'not_applicable') group by all",
+            [scope.value, year],
+        )
+        paragraphs.append(
+            "Показатели без данных: "
+            + ("; ".join(f"{p}: {codes}" for p, codes in no_data) or "нет")
+            + "."
+        )
     return Section("6. Ограничения данных", paragraphs)
 
 
@@ -557,14 +682,23 @@ def _caveats(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Se
 
 
 def write_note(
-    reporting: Path, out_dir: Path, municipality: str, year: int, progress=lambda message: None
+    reporting: Path,
+    out_dir: Path,
+    municipality: str | None,
+    year: int,
+    progress=lambda message: None,
+    school: str | None = None,
 ) -> tuple[Path, Path]:
-    progress(f"[1/3] analytical note: reading the figures of {municipality}, {year}/{year + 1}")
-    sections = collect(reporting, municipality, year)
+    """The note for a municipality, or for one school (``school``: a school_id or a part of its
+    short name); HTML and XLSX in ``out_dir``."""
+    subject = school if school is not None else municipality
+    progress(f"[1/3] analytical note: reading the figures of {subject}, {year}/{year + 1}")
+    scope, sections = collect(reporting, municipality, year, school)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"Аналитическая_справка_{municipality.split()[0]}_{year}-{year + 1}"
+    label = scope.value if scope.is_school else scope.name.split()[0]
+    stem = f"Аналитическая_справка_{label}_{year}-{year + 1}"
     title = (
-        f"Аналитическая справка о результатах оценки качества образования: {municipality}, "
+        f"Аналитическая справка о результатах оценки качества образования: {scope.name}, "
         f"{_year(year)} учебный год"
     )
     html_path = out_dir / f"{stem}.html"

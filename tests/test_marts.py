@@ -1,8 +1,9 @@
 """The analytical marts against the cases the generator planted (truth["planted"]).
 
 The tiny generated region (seed 7) has one school per planted case and per municipality where
-it fits: low results (ШНОР), inflated journal marks (M1) and ВПР inflated in the last year only
-(M2 high result not confirmed by ЕГЭ, M4 sharp jump). Every other school is clean: ordinary
+it fits: low results (ШНОР), inflated journal marks (M1), ВПР inflated in the last year only
+(M2 high result not confirmed by ЕГЭ, M4 sharp jump), annual marks above the ОГЭ (M6) and
+medalists with low ЕГЭ scores (M7). Every other school is clean: ordinary
 ability, ordinary journal agreement. The marts must find every planted case and flag no clean
 school — in every year, through the published file, as an analyst would query it.
 """
@@ -28,7 +29,9 @@ def _planted(run: PipelineRun) -> tuple[dict[str, list[dict]], set[str]]:
 
 
 def _school_ids(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    return dict(con.execute("select school_code_src, school_id from marts.dim_school").fetchall())
+    """The truth's school code (a school's first Код ОО) → school_id ("<region>-<first code>")."""
+    rows = con.execute("select school_id from marts.dim_school").fetchall()
+    return {school_id.split("-", 1)[1]: school_id for (school_id,) in rows}
 
 
 def test_shnor_finds_every_low_results_school_and_no_clean_one(pipeline: PipelineRun) -> None:
@@ -64,27 +67,36 @@ def test_objectivity_markers_find_every_planted_case_and_no_clean_school(
     rows = con.execute(
         """
         select school_id, academic_year,
-               bool_or(is_m1_journal_mismatch), bool_or(is_m2_high_not_confirmed),
-               bool_or(is_m4_sharp_change), bool_or(is_objectivity_risk), max(n_markers)
+               bool_or(is_m1_journal_mismatch) as m1, bool_or(is_m2_high_not_confirmed) as m2,
+               bool_or(is_m4_sharp_change) as m4, bool_or(is_m6_exam_vs_annual_mark) as m6,
+               bool_or(is_m7_medalists_low_ege) as m7, bool_or(is_objectivity_risk) as risk,
+               max(n_markers) as n_markers
         from marts.mart_objectivity_markers group by all
         """
-    ).fetchall()
-    found = {(r[0], r[1]): r[2:] for r in rows}
-    for case in by_case["inflated_journal"]:
-        for year in case["academic_years"]:
-            m1, *_ = found[(ids[case["school_code"]], year)]
-            assert m1, f"M1 not found for {case} in {year}"
+    )
+    names = [d[0] for d in rows.description]
+    found = {(r[0], r[1]): dict(zip(names[2:], r[2:], strict=True)) for r in rows.fetchall()}
+    expected_markers = {
+        "inflated_journal": ("m1",),
+        "inflated_vpr": ("m2", "m4", "risk"),
+        "inflated_annual_marks": ("m6",),
+        "medalists_low_ege": ("m7",),
+    }
+    for case_name, markers in expected_markers.items():
+        assert by_case[case_name], f"the generator planted no {case_name} school"
+        for case in by_case[case_name]:
+            for year in case["academic_years"]:
+                got = found[(ids[case["school_code"]], year)]
+                assert all(got[m] for m in markers), f"{markers} not found for {case}: {got}"
     for case in by_case["inflated_vpr"]:
         (year,) = case["academic_years"]
-        _, m2, m4, risk, _ = found[(ids[case["school_code"]], year)]
-        assert m2 and m4 and risk, (
-            f"M2/M4 not found for {case}: {found[(ids[case['school_code']], year)]}"
-        )
         # before the inflation the same school is unremarkable
-        _, m2_before, m4_before, _, _ = found[(ids[case["school_code"]], year - 1)]
-        assert not m2_before and not m4_before
+        before = found[(ids[case["school_code"]], year - 1)]
+        assert not before["m2"] and not before["m4"]
     clean_ids = {ids[code] for code in ids if code not in planted_codes}
-    flagged_clean = sorted(key for key, value in found.items() if key[0] in clean_ids and value[-1])
+    flagged_clean = sorted(
+        key for key, value in found.items() if key[0] in clean_ids and value["n_markers"]
+    )
     assert flagged_clean == [], f"clean schools with markers: {flagged_clean}"
     # the evidence names the figures behind every marker
     evidence = con.execute(

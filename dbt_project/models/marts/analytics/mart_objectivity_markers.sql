@@ -1,8 +1,11 @@
-{#- One row per school × academic year × ВПР subject × grade (10+ pupils): the markers of
-    non-objective results M1 (journal mismatch), M2 (high result not confirmed by ЕГЭ) and M4
-    (sharp year-to-year or cohort change), each a boolean with its evidence, and the school-year
-    composite (marker types present, objectivity_risk). DOMAIN §4.3, a DERIVED methodology: it
-    is not the federal list of schools with non-objective results. -#}
+{#- One row per school × academic year × procedure × subject × grade: ВПР subject × grade
+    (10+ pupils) with the markers of non-objective results M1 (journal mismatch), M2 (high
+    result not confirmed by ЕГЭ) and M4 (sharp year-to-year or cohort change); ОГЭ subject
+    (grade 9, 10+ pupils compared) with M6 (ОГЭ marks below the annual mark); ЕГЭ medalists
+    (grade 11, subject_code 'medalists') with M7 (medalists with a low ЕГЭ score). Each marker a
+    boolean with its evidence, and the school-year composite (marker types present,
+    objectivity_risk). DOMAIN §4.3, a DERIVED methodology: it is not the federal list of schools
+    with non-objective results. -#}
 with
 
 cells as (
@@ -25,7 +28,15 @@ school_types as (
     select * from {{ ref('school_types') }}
 ),
 
-evaluated as (
+oge_annual_marks as (
+    select * from {{ ref('int_objectivity_oge_annual_marks') }}
+),
+
+medalists as (
+    select * from {{ ref('int_objectivity_medalists') }}
+),
+
+vpr_evaluated as (
     select
         sy.school_year_key,
         c.school_id,
@@ -46,6 +57,12 @@ evaluated as (
         e.ege_score_above_others,
         c.previous_year_standing_z,
         c.cohort_previous_standing_z,
+        cast(null as double) as pct_oge_lowered,
+        cast(null as double) as others_pct_oge_lowered,
+        cast(null as double) as pct_oge_lowered_lower_bound,
+        cast(null as bigint) as medalists_count,
+        cast(null as double) as pct_medalists_low_ege,
+        cast(null as double) as others_pct_medalists_low_ege,
         -- M1: many marks below the journal, clearly more than elsewhere in the region
         c.journal_compared_count >= pr.min_participants
         and c.pct_journal_lowered >= pr.t_lowered
@@ -61,6 +78,8 @@ evaluated as (
         c.cohort_previous_standing_z - c.standing_z >= pr.t_drop_sd
         and -c.cohort_change_above_others >= c.significance_z * c.cohort_change_standard_error
             as is_m4_cohort_drop,
+        false as is_m6_exam_vs_annual_mark,
+        false as is_m7_medalists_low_ege,
         pr.min_marker_types_for_risk
     from cells as c
     inner join parameters as pr
@@ -68,6 +87,98 @@ evaluated as (
     inner join school_years as sy on c.school_id = sy.school_id and c.academic_year = sy.academic_year
     left join school_types as t on sy.school_type = t.school_type
     left join ege as e on c.school_id = e.school_id and c.academic_year = e.academic_year
+),
+
+oge_evaluated as (
+    select
+        sy.school_year_key,
+        o.school_id,
+        o.academic_year,
+        sy.municipality_name,
+        sy.school_short_name,
+        sy.school_type,
+        'oge' as assessment_code,
+        o.subject_code,
+        9 as grade,
+        o.compared_count as participants_count,
+        cast(null as double) as mean_mark,
+        cast(null as double) as others_mean_mark,
+        cast(null as double) as standing_z,
+        cast(null as double) as pct_journal_lowered,
+        cast(null as double) as others_pct_journal_lowered,
+        cast(null as double) as pct_journal_lowered_lower_bound,
+        cast(null as double) as ege_score_above_others,
+        cast(null as double) as previous_year_standing_z,
+        cast(null as double) as cohort_previous_standing_z,
+        o.pct_lowered as pct_oge_lowered,
+        o.others_pct_lowered as others_pct_oge_lowered,
+        o.pct_lowered_lower_bound as pct_oge_lowered_lower_bound,
+        cast(null as bigint) as medalists_count,
+        cast(null as double) as pct_medalists_low_ege,
+        cast(null as double) as others_pct_medalists_low_ege,
+        false as is_m1_journal_mismatch,
+        false as is_m2_high_not_confirmed,
+        false as is_m4_year_jump,
+        false as is_m4_cohort_drop,
+        -- M6: many ОГЭ marks below the annual mark, clearly more than elsewhere in the region
+        o.pct_lowered >= pr.t_oge_lowered
+        and o.pct_lowered_lower_bound > o.others_pct_lowered as is_m6_exam_vs_annual_mark,
+        false as is_m7_medalists_low_ege,
+        pr.min_marker_types_for_risk
+    from oge_annual_marks as o
+    inner join parameters as pr
+        on {{ parameters_in_force('pr', 'o.academic_year') }}
+    inner join school_years as sy on o.school_id = sy.school_id and o.academic_year = sy.academic_year
+),
+
+medalist_evaluated as (
+    select
+        sy.school_year_key,
+        m.school_id,
+        m.academic_year,
+        sy.municipality_name,
+        sy.school_short_name,
+        sy.school_type,
+        'ege' as assessment_code,
+        'medalists' as subject_code,
+        11 as grade,
+        m.medalists_count as participants_count,
+        cast(null as double) as mean_mark,
+        cast(null as double) as others_mean_mark,
+        cast(null as double) as standing_z,
+        cast(null as double) as pct_journal_lowered,
+        cast(null as double) as others_pct_journal_lowered,
+        cast(null as double) as pct_journal_lowered_lower_bound,
+        cast(null as double) as ege_score_above_others,
+        cast(null as double) as previous_year_standing_z,
+        cast(null as double) as cohort_previous_standing_z,
+        cast(null as double) as pct_oge_lowered,
+        cast(null as double) as others_pct_oge_lowered,
+        cast(null as double) as pct_oge_lowered_lower_bound,
+        m.medalists_count,
+        m.pct_medalists_low_ege,
+        m.others_pct_medalists_low_ege,
+        false as is_m1_journal_mismatch,
+        false as is_m2_high_not_confirmed,
+        false as is_m4_year_jump,
+        false as is_m4_cohort_drop,
+        false as is_m6_exam_vs_annual_mark,
+        -- M7: most of the school's medalists scored low in a 100-point ЕГЭ subject
+        m.medalists_count >= pr.min_medalists
+        and m.pct_medalists_low_ege >= pr.t_medalists_low as is_m7_medalists_low_ege,
+        pr.min_marker_types_for_risk
+    from medalists as m
+    inner join parameters as pr
+        on {{ parameters_in_force('pr', 'm.academic_year') }}
+    inner join school_years as sy on m.school_id = sy.school_id and m.academic_year = sy.academic_year
+),
+
+evaluated as (
+    select * from vpr_evaluated
+    union all
+    select * from oge_evaluated
+    union all
+    select * from medalist_evaluated
 ),
 
 flagged as (
@@ -83,13 +194,17 @@ school_year_markers as (
         academic_year,
         max(case when is_m1_journal_mismatch then 1 else 0 end)
         + max(case when is_m2_high_not_confirmed then 1 else 0 end)
-        + max(case when is_m4_sharp_change then 1 else 0 end) as school_marker_types
+        + max(case when is_m4_sharp_change then 1 else 0 end)
+        + max(case when is_m6_exam_vs_annual_mark then 1 else 0 end)
+        + max(case when is_m7_medalists_low_ege then 1 else 0 end) as school_marker_types
     from flagged
     group by school_id, academic_year
 ),
 
 final as (
     select
+        {{ surrogate_key(['f.school_id', 'f.academic_year', 'f.assessment_code', 'f.subject_code', 'f.grade']) }}
+            as marker_row_id,
         f.school_year_key,
         f.school_id,
         f.academic_year,
@@ -109,12 +224,22 @@ final as (
         f.ege_score_above_others,
         f.previous_year_standing_z,
         f.cohort_previous_standing_z,
+        f.pct_oge_lowered,
+        f.others_pct_oge_lowered,
+        f.pct_oge_lowered_lower_bound,
+        f.medalists_count,
+        f.pct_medalists_low_ege,
+        f.others_pct_medalists_low_ege,
         coalesce(f.is_m1_journal_mismatch, false) as is_m1_journal_mismatch,
         coalesce(f.is_m2_high_not_confirmed, false) as is_m2_high_not_confirmed,
         f.is_m4_sharp_change,
+        coalesce(f.is_m6_exam_vs_annual_mark, false) as is_m6_exam_vs_annual_mark,
+        coalesce(f.is_m7_medalists_low_ege, false) as is_m7_medalists_low_ege,
         case when f.is_m1_journal_mismatch then 1 else 0 end
         + case when f.is_m2_high_not_confirmed then 1 else 0 end
-        + case when f.is_m4_sharp_change then 1 else 0 end as n_markers,
+        + case when f.is_m4_sharp_change then 1 else 0 end
+        + case when f.is_m6_exam_vs_annual_mark then 1 else 0 end
+        + case when f.is_m7_medalists_low_ege then 1 else 0 end as n_markers,
         s.school_marker_types,
         s.school_marker_types >= f.min_marker_types_for_risk as is_objectivity_risk,
         trim(
@@ -145,6 +270,21 @@ final as (
                     then
                         'M4: падение когорты z ' || cast(f.cohort_previous_standing_z as varchar) || ' → '
                         || cast(f.standing_z as varchar) || '. '
+                else ''
+            end
+            || case
+                when f.is_m6_exam_vs_annual_mark
+                    then
+                        'M6: ОГЭ ниже годовой отметки у ' || cast(f.pct_oge_lowered as varchar) || '% (другие школы '
+                        || cast(f.others_pct_oge_lowered as varchar) || '%). '
+                else ''
+            end
+            || case
+                when f.is_m7_medalists_low_ege
+                    then
+                        'M7: ' || cast(f.pct_medalists_low_ege as varchar) || '% медалистов ('
+                        || cast(f.medalists_count as varchar) || ' чел.) с баллом ЕГЭ ниже порога (другие школы '
+                        || cast(f.others_pct_medalists_low_ege as varchar) || '%). '
                 else ''
             end
         ) as evidence

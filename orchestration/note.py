@@ -64,6 +64,7 @@ class Section:
     paragraphs: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
+    sheet: str = ""  # the workbook sheet's name (collect sets it)
 
 
 @dataclass
@@ -150,13 +151,13 @@ def collect(
     try:
         if school is not None:
             scope = _school_scope(con, school, year)
-            sections = [
-                _school_profile(con, scope, year),
-                _shnor(con, scope, year),
-                _objectivity(con, scope, year),
-                _dynamics(con, scope, year),
-                _caveats(con, scope, year),
-            ]
+            sheets = {
+                "ОО": _school_profile(con, scope, year),
+                "ШНОР": _shnor(con, scope, year),
+                "Объективность": _objectivity(con, scope, year),
+                "Динамика": _dynamics(con, scope, year),
+                "Ограничения": _caveats(con, scope, year),
+            }
         else:
             known = [
                 r[0] for r in _rows(con, "select municipality_name from marts.dim_municipality")
@@ -164,19 +165,20 @@ def collect(
             if municipality is None or municipality not in known:
                 raise ValueError(f"unknown municipality «{municipality}»; the file has: {known}")
             scope = Scope("municipality_name", municipality, municipality)
-            sections = [
-                _indicators(con, municipality, year),
-                _shnor(con, scope, year),
-                _objectivity(con, scope, year),
-                _dynamics(con, scope, year),
-                _mechanisms(con, municipality, year),
-                _caveats(con, scope, year),
-            ]
+            sheets = {
+                "Показатели": _indicators(con, municipality, year),
+                "ШНОР": _shnor(con, scope, year),
+                "Объективность": _objectivity(con, scope, year),
+                "Динамика": _dynamics(con, scope, year),
+                "Механизмы": _mechanisms(con, municipality, year),
+                "Ограничения": _caveats(con, scope, year),
+            }
     finally:
         con.close()
-    for number, section in enumerate(sections, start=1):  # numbered as they stand
+    for number, (sheet, section) in enumerate(sheets.items(), start=1):  # numbered as they stand
         section.title = f"{number}. {re.sub(r'^[0-9]+[.] ', '', section.title)}"
-    return scope, sections
+        section.sheet = sheet
+    return scope, list(sheets.values())
 
 
 def _school_scope(con: duckdb.DuckDBPyConnection, school: str, year: int) -> Scope:
@@ -504,6 +506,18 @@ def _dynamics(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Sectio
         [scope.value, year],
     )
     whose = "по ОО" if scope.is_school else "по муниципалитету"
+    positive = (
+        []  # shares of schools: a municipality's figure
+        if scope.is_school
+        else _rows(
+            con,
+            "select procedure_label, schools_compared, schools_positive, "
+            "pct_schools_positive, shnor_schools_compared, shnor_schools_positive, "
+            "pct_shnor_schools_positive from marts.mart_positive_dynamics "
+            "where municipality_name = ? and academic_year = ? order by procedure_label",
+            [scope.value, year],
+        )
+    )
     section = Section(
         "4. Динамика результатов по русскому языку и математике",
         [
@@ -545,15 +559,7 @@ def _dynamics(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Sectio
                 ["Процедура", "Школ сравнено", "С положит. динамикой", "%", "ШНОР", "из них", "%"],
                 [
                     [label, n, pos, _num(pct), sn, spos, _num(spct)]
-                    for label, n, pos, pct, sn, spos, spct in _rows(
-                        con,
-                        "select procedure_label, schools_compared, schools_positive, "
-                        "pct_schools_positive, shnor_schools_compared, shnor_schools_positive, "
-                        "pct_shnor_schools_positive from marts.mart_positive_dynamics "
-                        f"where {scope.where()} and academic_year = ? "
-                        "order by procedure_label",
-                        [scope.value, year],
-                    )
+                    for label, n, pos, pct, sn, spos, spct in positive
                 ],
                 note="Положительная динамика: доля низких результатов снизилась или средний "
                 "результат вырос, и ни то ни другое не ухудшилось сверх допуска "
@@ -569,7 +575,7 @@ def _dynamics(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Sectio
             )
         ],
     )
-    if scope.is_school:  # shares of schools: a municipality's figure
+    if scope.is_school:
         section.tables = [t for t in section.tables if t.css_id != "positive-dynamics"]
     return section
 
@@ -766,9 +772,8 @@ def _xlsx(path: Path, title: str, sections: list[Section]) -> None:
     bold = book.add_format({"bold": True})
     header = book.add_format({"bold": True, "bg_color": "#E8EEF5", "border": 1, "text_wrap": True})
     cell = book.add_format({"border": 1, "valign": "top"})
-    sheet_names = ["Показатели", "ШНОР", "Объективность", "Динамика", "Механизмы", "Ограничения"]
-    for name, section in zip(sheet_names, sections, strict=True):
-        ws = book.add_worksheet(name)
+    for section in sections:
+        ws = book.add_worksheet(section.sheet)
         ws.write(0, 0, title, bold)
         ws.write(1, 0, section.title, bold)
         r = 3
@@ -795,6 +800,6 @@ def _xlsx(path: Path, title: str, sections: list[Section]) -> None:
             ws.insert_image(r, 0, f"{chart.css_id}.png", {"image_data": io.BytesIO(chart.png)})
             r += 20
         ws.set_column(0, 0, 28)
-        ws.set_column(1, 1, 60 if name == "Показатели" else 18)
+        ws.set_column(1, 1, 60 if section.sheet == "Показатели" else 18)
         ws.set_column(2, 8, 14)
     book.close()

@@ -157,3 +157,47 @@ def test_the_note_renders_in_chromium_with_the_mart_figures(
     assert parsed.tables["mechanisms"][-1][4] == str(total[0])
     vpr_math = next(r for r in parsed.tables["dynamics"] if r[0] == "ВПР, математика")
     assert vpr_math[-1] == str(dynamics[0])
+
+
+def test_one_school_note_shows_the_school_rows_of_the_marts(
+    pipeline: PipelineRun, tmp_path: Path
+) -> None:
+    """msoko note --school: the planted ВПР-inflating school in its inflated year."""
+    case = next(p for p in pipeline.truth["planted"] if p["case"] == "inflated_vpr")
+    school_id, (year,) = f"27-{case['school_code']}", case["academic_years"]
+    run = pipeline.copy(tmp_path / "run")
+    out = run.cli("note", "--school", school_id, "--year", str(year)).stdout
+    page = next(Path(line.strip()) for line in out.splitlines() if line.strip().endswith(".html"))
+    assert page.with_suffix(".xlsx").exists()
+    parsed = Tables()
+    parsed.feed(page.read_text(encoding="utf-8"))
+    con = duckdb.connect(str(run.reporting), read_only=True)
+    try:
+        (name, status) = con.execute(
+            "select school_short_name, shnor_status from marts.mart_shnor_risk "
+            "where school_id = ? and academic_year = ?",
+            [school_id, year],
+        ).fetchone()
+        markers = con.execute(
+            "select count(*) from marts.mart_objectivity_markers "
+            "where school_id = ? and academic_year = ? and n_markers > 0",
+            [school_id, year],
+        ).fetchone()[0]
+        (pupils,) = con.execute(
+            "select pupils_total from marts.fct_school_profile "
+            "where school_id = ? and academic_year = ?",
+            [school_id, year],
+        ).fetchone()
+    finally:
+        con.close()
+    assert name in page.read_text(encoding="utf-8")
+    assert parsed.tables["shnor"][1][:2] == [name, status] and len(parsed.tables["shnor"]) == 2
+    rows = parsed.tables["objectivity"][1:]
+    assert markers > 0 and len(rows) == markers
+    assert all(r[5] for r in rows)  # every row names its markers
+    assert any("M2" in r[5] for r in rows) and any("M4" in r[5] for r in rows)
+    assert parsed.tables["profile"][1][1] == str(pupils)
+    assert "positive-dynamics" not in parsed.tables  # a municipality's figure
+    # a name that fits several schools is refused, naming them
+    refused = run.cli("note", "--school", "СОШ", "--year", str(year), check=False)
+    assert refused.returncode != 0 and "give a school_id" in refused.stderr

@@ -3,7 +3,8 @@
     own, never mixed with fct_assessment_result. The reported percent of a "count (pct)" cell
     is recomputed from the count and the participants of the same school (or total), subject,
     grade and year; totals rows are compared with the sum of the school rows of the same
-    table. Tolerances come from the published_aggregate_parameters seed. -#}
+    table. A school row's name is resolved to its registry school (school_id, with the status of
+    the resolution). Tolerances come from the published_aggregate_parameters seed. -#}
 with
 
 cells as (
@@ -16,6 +17,11 @@ aliases as (
 
 parameters as (
     select * from {{ ref('published_aggregate_parameters') }}
+),
+
+school_names as (
+    select * from {{ ref('int_school_name_resolution') }}
+    where school_code_reported is null
 ),
 
 participants as (
@@ -58,8 +64,17 @@ joined as (
         end as pct_recomputed,
         case when c.entity_kind = 'total' then s.schools_sum end as schools_sum,
         case when c.entity_kind = 'total' then s.schools_count end as schools_count,
-        pr.pct_tolerance_pp
+        pr.pct_tolerance_pp,
+        n.school_id,
+        n.resolution_status as school_resolution_status
     from cells as c
+    left join school_names as n
+        on
+            c.entity_kind = 'school'
+            and c.region_code = n.region_code
+            and c.academic_year = n.academic_year
+            and c.publisher = n.municipality_name_reported
+            and c.entity_name = n.school_name_reported
     left join aliases as a on c.subject_key = a.alias_key
     left join participants as p
         on
@@ -95,6 +110,10 @@ select
     grade,
     entity_name,
     entity_kind,
+    -- the registry school a school row names (school-name resolution: alias or normalised name
+    -- within the municipality); null when ambiguous or unknown (audit.school_name_resolution)
+    case when school_resolution_status = 'resolved' then school_id end as school_id,
+    school_resolution_status,
     metric,
     metric_kind,
     metric_label,

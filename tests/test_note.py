@@ -89,7 +89,7 @@ def test_the_note_renders_in_chromium_with_the_mart_figures(
     browser = chromium()
     run = pipeline.copy(tmp_path / "run")
     out = run.cli("note", "--municipality", MUNICIPALITY, "--year", str(YEAR)).stdout
-    page = next(Path(line.strip()) for line in out.splitlines() if line.strip().endswith(".html"))
+    page = next(Path(line.strip()) for line in out.splitlines() if line.startswith("  /"))
     xlsx = page.with_suffix(".xlsx")
     assert page.exists() and xlsx.exists() and xlsx.stat().st_size > 10_000
 
@@ -167,7 +167,7 @@ def test_one_school_note_shows_the_school_rows_of_the_marts(
     school_id, (year,) = f"27-{case['school_code']}", case["academic_years"]
     run = pipeline.copy(tmp_path / "run")
     out = run.cli("note", "--school", school_id, "--year", str(year)).stdout
-    page = next(Path(line.strip()) for line in out.splitlines() if line.strip().endswith(".html"))
+    page = next(Path(line.strip()) for line in out.splitlines() if line.startswith("  /"))
     assert page.with_suffix(".xlsx").exists()
     parsed = Tables()
     parsed.feed(page.read_text(encoding="utf-8"))

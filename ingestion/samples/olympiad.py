@@ -253,7 +253,9 @@ def write_olympiad_protocols(
                         written,
                     )
                     sheet.file.unknown_school_rows += 1
-                truth.school_name_variants.append(
+                # a row quarantined at reading (its score) never reaches the name resolution
+                variants_of = [] if ocr else truth.school_name_variants
+                variants_of.append(
                     {
                         "region_code": region.code,
                         "municipality": municipality,

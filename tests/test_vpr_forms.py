@@ -115,3 +115,28 @@ def test_pupil_level_figures_are_used_and_crosschecked(pipeline: PipelineRun) ->
         assert len(checks) == len(forms)
     finally:
         con.close()
+
+
+def test_seed_001_grade_11_geography_row_rebuilt_from_pupils(tmp_path: Path) -> None:
+    """Seed 001 (г. Свободный, ВПР 2021) reports «11 класс, География: 29 участников,
+    успеваемость 100, качество 100, средний балл 4,48». The only marks that give it: 14 «5» and
+    15 «4» (130 / 29 = 4.48). As a school's collection form, pupil by pupil, the reader must
+    load the 29 and give back the seed's figures."""
+    header = [*HEADER[:9], "Первичный балл", "Отметка", "Отметка за предыдущую четверть/триместр"]
+    pupils = [
+        ["sch280001", f"11{'АБ'[i % 2]}", f"{30001 + i}", str(1 + i % 2), 2, 2, 1, 1, 2, 8, mark, 4]
+        for i, mark in enumerate([5] * 14 + [4] * 15)
+    ]
+    rows = [["Форма сбора результатов ВПР 2021 (весна). География. 11 класс"], header, *pupils]
+    path = write_xlsx(tmp_path / "f.xlsx", {"Форма": rows})
+    result = read_one("vpr_forms", path, "vpr_forms/f.xlsx", tmp_path)
+    assert_accounting(result)
+    marks = [r["mark"] for r in result.rows.to_pylist()]
+    assert len(marks) == 29
+    success = 100 * sum(m >= 3 for m in marks) / len(marks)
+    quality = 100 * sum(m >= 4 for m in marks) / len(marks)
+    assert (success, quality, round(sum(marks) / len(marks), 2)) == (100, 100, 4.48)
+    (row,) = {
+        (r["work_grade"], r["subject_key"], r["academic_year"]) for r in result.rows.to_pylist()
+    }
+    assert row == (11, "география", 2020)

@@ -31,6 +31,7 @@ class Settings:
     reporting_path: Path
     reports_dir: Path
     waivers_path: Path
+    decisions_path: Path
     default_region: str
     duckdb_memory_limit: str
     duckdb_threads: int
@@ -53,6 +54,11 @@ class Settings:
             ),
             # A РЦОИ "Код ОО" is unique only within its region: files that do not say their
             # region (no region=NN folder) are read as belonging to this one.
+            # publication refusals lifted on purpose (withdrawn data, an accepted shrink)
+            decisions_path=_path(
+                "MSOKO_PUBLICATION_DECISIONS_PATH",
+                PROJECT_ROOT / "config" / "publication_decisions.csv",
+            ),
             default_region=os.environ.get("MSOKO_DEFAULT_REGION", "27"),
             # DuckDB spills to disk beyond this; 2-core / 24 GiB machines were measured with it.
             duckdb_memory_limit=os.environ.get("MSOKO_DUCKDB_MEMORY_LIMIT", "8GB"),
@@ -71,6 +77,7 @@ class Settings:
             "MSOKO_REPORTING_PATH": str(self.reporting_path),
             "MSOKO_REPORTS_DIR": str(self.reports_dir),
             "MSOKO_WAIVERS_PATH": str(self.waivers_path),
+            "MSOKO_PUBLICATION_DECISIONS_PATH": str(self.decisions_path),
             "MSOKO_DEFAULT_REGION": self.default_region,
             "MSOKO_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "MSOKO_DUCKDB_THREADS": str(self.duckdb_threads),

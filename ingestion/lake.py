@@ -60,6 +60,7 @@ LANDING_INDEX_SCHEMA: tuple[tuple[str, str], ...] = (
     ("error", "varchar"),  # why the file could not be placed (unreadable, unknown folder…)
     ("first_seen_at", "timestamp"),
     ("scanned_at", "timestamp"),
+    ("ignored_reason", "varchar"),  # a hidden or temporary name: listed, deliberately not read
 )
 
 

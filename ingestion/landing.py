@@ -15,6 +15,7 @@ version; a removed file's rows leave at the next run. Earlier versions stay in t
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,10 @@ from ingestion.sheets import SUPPORTED_SUFFIXES, UnreadableFileError, file_sha25
 from ingestion.sources import READERS
 
 IGNORED_PREFIXES = ("~$", ".", "_")  # Excel lock files, hidden files, notes like _README
+IGNORED_REASON = (
+    "not read: a hidden or temporary name (starts with '~$', '.' or '_'); "
+    "rename the file without that prefix to load it"
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,8 @@ class LandingEntry:
     error: str | None
     first_seen_at: dt.datetime
     scanned_at: dt.datetime
+    # why a file is deliberately not read (a hidden or temporary name): listed, never an error
+    ignored_reason: str | None = None
 
     def as_landing_file(self, landing_dir: Path) -> LandingFile:
         assert self.file_sha256 and self.region_code
@@ -56,18 +63,34 @@ def scan_landing(settings: Settings, *, write_index: bool = True) -> list[Landin
     entries: list[LandingEntry] = []
     con = None
     landing = settings.landing_dir
-    for path in sorted(landing.rglob("*")) if landing.exists() else []:
-        if not path.is_file() or any(
-            p.startswith(IGNORED_PREFIXES) for p in path.relative_to(landing).parts
-        ):
+    for path in sorted(landing.rglob("*")) if landing.is_dir() else []:
+        if not path.is_file():
             continue
         relative = path.relative_to(landing).as_posix()
         parts = relative.split("/")
         stat = path.stat()
+        if any(p.startswith(IGNORED_PREFIXES) for p in parts):
+            entries.append(
+                LandingEntry(
+                    source_name=parts[0] if len(parts) > 1 else "",
+                    source_file=relative,
+                    size_bytes=stat.st_size,
+                    modified_ns=stat.st_mtime_ns,
+                    file_sha256=None,
+                    region_code=None,
+                    academic_year=None,
+                    error=None,
+                    first_seen_at=now,
+                    scanned_at=now,
+                    ignored_reason=IGNORED_REASON,
+                )
+            )
+            continue
         before = previous.get(relative)
         first_seen = before["first_seen_at"] if before else now
         if (
             before
+            and not before.get("ignored_reason")
             and before["size_bytes"] == stat.st_size
             and before["modified_ns"] == stat.st_mtime_ns
         ):
@@ -132,6 +155,39 @@ def scan_landing(settings: Settings, *, write_index: bool = True) -> list[Landin
         )
         lake.write(lake.landing_index_path(), table)
     return entries
+
+
+def landing_problem(landing_dir: Path) -> str | None:
+    """Why the landing folder cannot be taken as the source of truth right now, or None.
+
+    The landing folder decides what the warehouse holds (a removed file's rows leave), so a
+    folder that is missing (an unmounted share, a mistyped ``MSOKO_LANDING_DIR``), unreadable or
+    empty must never be read as "every file was removed".
+    """
+    how = "check MSOKO_LANDING_DIR and that the share is mounted, then run `msoko refresh` again"
+    if not landing_dir.exists():
+        return f"the landing folder {landing_dir} does not exist: {how}"
+    if not landing_dir.is_dir():
+        return f"the landing folder {landing_dir} is not a folder: {how}"
+    if not os.access(landing_dir, os.R_OK | os.X_OK):
+        return f"the landing folder {landing_dir} cannot be read by this user: {how}"
+    try:
+        has_file = any(
+            p.is_file()
+            and not any(
+                part.startswith(IGNORED_PREFIXES) for part in p.relative_to(landing_dir).parts
+            )
+            for p in landing_dir.rglob("*")
+        )
+    except OSError as exc:
+        return f"the landing folder {landing_dir} cannot be listed ({exc.strerror}): {how}"
+    if not has_file:
+        return (
+            f"the landing folder {landing_dir} holds no data file: an empty drop is never read "
+            f"as 'every file was removed'; {how}. To withdraw published data on purpose, record "
+            "it in config/publication_decisions.csv (kind = withdrawn)"
+        )
+    return None
 
 
 def academic_years(entries: list[LandingEntry], source: str | None = None) -> list[int]:

@@ -100,15 +100,36 @@ def run_warehouse(instance: dg.DagsterInstance) -> bool:
     return result.success
 
 
+def landing_refused(settings: Settings) -> bool:
+    """Refuse the run (reason printed and in the quality report) when the landing folder is
+    missing, unreadable or empty: never read it as "every file was removed"."""
+    from ingestion.landing import landing_problem
+    from orchestration.publish import PublishBlockedError, refuse
+
+    problem = landing_problem(settings.landing_dir)
+    if problem is None:
+        return False
+    try:
+        refuse(settings, [problem])
+    except PublishBlockedError as exc:
+        print(exc, file=sys.stderr)
+    return True
+
+
 def refresh(settings: Settings, instance: dg.DagsterInstance, *, everything: bool = False) -> bool:
     """Ingest what changed (or every year), rebuild the warehouse, publish."""
     from ingestion.landing import academic_years, scan_landing
     from orchestration.planning import plan_ingestion
 
+    if landing_refused(settings):
+        return False
     entries = scan_landing(settings)
     plan = plan_ingestion(settings, entries)
     for e in plan.not_placed:
         print(f"not loaded: {e.source_file}: {e.error}", file=sys.stderr)
+    for e in entries:
+        if e.ignored_reason:
+            print(f"{e.source_file}: {e.ignored_reason}", file=sys.stderr)
     years = academic_years(entries) if everything else plan.years
     ingest_ok = True
     if years:
@@ -390,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = demo(settings, instance, regenerate=args.regenerate)
     elif args.command == "refresh":
         ok = refresh(settings, instance, everything=args.all)
+    elif landing_refused(settings):
+        ok = False
     else:
         years = list(range(args.year_from, args.year_to + 1))
         ok = run_ingest(instance, years, args.source)

@@ -34,7 +34,13 @@ import duckdb
 from ingestion.config import Settings
 from ingestion.engine import fetch_one
 from ingestion.lake import Lake
-from orchestration.quality_report import read_quality_facts, write_quality_report
+from ingestion.landing import landing_problem
+from orchestration.decisions import Decision, read_decisions
+from orchestration.quality_report import (
+    QualityFacts,
+    read_quality_facts,
+    write_quality_report,
+)
 
 # Columns that would let a reader single out a pupil; the publisher refuses a file holding one.
 PUPIL_COLUMNS = frozenset(
@@ -108,11 +114,20 @@ def published_relations(manifest: dict[str, Any]) -> list[PublishedRelation]:
     return sorted(out, key=lambda r: (r.schema, r.name))
 
 
-def gate_failures(settings: Settings) -> list[str]:
-    """Reasons not to publish, read from the lake's bookkeeping (empty list: go ahead)."""
+def gate_failures(
+    settings: Settings,
+    history: Sequence[dict[str, Any]] = (),
+    decisions: Sequence[Decision] = (),
+) -> list[str]:
+    """Reasons not to publish, read from the landing folder, the lake's bookkeeping and the
+    previous publication (empty list: go ahead)."""
+    problem = landing_problem(settings.landing_dir)
+    if problem:
+        return [problem]
     lake = Lake(settings.lake_dir)
     reasons = []
-    for row in lake.read_landing_index().to_pylist():
+    index = lake.read_landing_index().to_pylist()
+    for row in index:
         if row["error"]:
             reasons.append(f"landing file {row['source_file']} not loaded: {row['error']}")
     folder = settings.lake_dir / "_manifest"
@@ -128,6 +143,39 @@ def gate_failures(settings: Settings) -> list[str]:
                 reasons.append(
                     f"{row['source_file']} ({source} {year}) unreadable: {row['status_reason']}"
                 )
+    reasons += vanished_partitions(index, history, decisions)
+    return reasons
+
+
+def vanished_partitions(
+    index: Sequence[dict[str, Any]],
+    history: Sequence[dict[str, Any]],
+    decisions: Sequence[Decision],
+) -> list[str]:
+    """A source × academic year that the last publication held and the landing folder no
+    longer has any file of (removing one file of a partition stays allowed)."""
+    if not history:
+        return []
+    published = {
+        (f["source_name"], f["academic_year"])
+        for f in json.loads(history[-1].get("source_files") or "[]")
+        if f.get("source_name") and f.get("academic_year") is not None
+    }
+    present = {
+        (r["source_name"], r["academic_year"])
+        for r in index
+        if r["academic_year"] is not None and not r["error"]
+    }
+    reasons = []
+    for source, year in sorted(published - present):
+        if any(d.covers("withdrawn", year, source) for d in decisions):
+            continue
+        reasons.append(
+            f"{source} {year}/{year + 1}: the last publication (version "
+            f"{history[-1]['version']}) held its data and the landing folder has no file of it "
+            f"now; put the files back, or record the withdrawal in "
+            f"config/publication_decisions.csv ({year},{source},withdrawn,<reason>,<who>,<date>)"
+        )
     return reasons
 
 
@@ -153,6 +201,16 @@ def source_files(settings: Settings) -> list[dict[str, Any]]:
             "academic_year": r["academic_year"],
         }
         for r in Lake(settings.lake_dir).read_landing_index().to_pylist()
+        if not r.get("ignored_reason")
+    ]
+
+
+def files_not_read(settings: Settings) -> list[tuple[str, str]]:
+    """Every landing file that is not read, with the reason (the last scan)."""
+    return [
+        (r["source_file"], r["error"] or r.get("ignored_reason") or "")
+        for r in Lake(settings.lake_dir).read_landing_index().to_pylist()
+        if r["error"] or r.get("ignored_reason")
     ]
 
 
@@ -182,21 +240,22 @@ def publish(
     checks: Sequence[dict[str, Any]] = (),
     min_group_size: int = 5,
 ) -> PublicationResult:
-    facts = read_quality_facts(settings.warehouse_path)
-    reasons = gate_failures(settings) + facts.blocking_reasons()
-    if reasons:
-        report = write_quality_report(
-            settings.reports_dir, facts, published=False, reasons=reasons, version=None
-        )
-        raise PublishBlockedError(
-            f"not published: {len(reasons)} blocking problem(s); the previous reporting file "
-            f"stays in place. Quality report: {report}\n- " + "\n- ".join(reasons)
-        )
     target = settings.reporting_path
+    history = previous_publications(target)
+    decisions, decision_problems = read_decisions(settings.decisions_path)
+    facts = (
+        read_quality_facts(settings.warehouse_path)
+        if settings.warehouse_path.exists()
+        else QualityFacts()
+    )
+    reasons = (
+        gate_failures(settings, history, decisions) + decision_problems + facts.blocking_reasons()
+    )
+    if reasons:
+        refuse(settings, reasons, facts, decisions)
     target.parent.mkdir(parents=True, exist_ok=True)
     for leftover in target.parent.glob(f".{target.name}.*.tmp"):  # from a killed run
         leftover.unlink(missing_ok=True)
-    history = previous_publications(target)
     version = (max(r["version"] for r in history) + 1) if history else 1
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     con = duckdb.connect()
@@ -229,6 +288,7 @@ def publish(
                 "is_provisional": bool(facts.provisional_years),
                 "provisional_years": ", ".join(str(y) for y in facts.provisional_years) or None,
                 "waived_count": len(facts.waived),
+                "decisions": json.dumps([d.as_dict() for d in decisions], ensure_ascii=False),
             },
         )
         con.execute("use memory")
@@ -246,10 +306,38 @@ def publish(
     os.replace(tmp, target)
     _fsync_dir(target.parent)
     report = write_quality_report(
-        settings.reports_dir, facts, published=True, reasons=[], version=version
+        settings.reports_dir,
+        facts,
+        published=True,
+        reasons=[],
+        version=version,
+        decisions=decisions,
+        not_read=files_not_read(settings),
     )
     return PublicationResult(
         target, version, tables, suppressed, len(files), facts.provisional_years, report
+    )
+
+
+def refuse(
+    settings: Settings,
+    reasons: Sequence[str],
+    facts: QualityFacts | None = None,
+    decisions: Sequence[Decision] = (),
+) -> None:
+    """Write the quality report of a refused publication and raise ``PublishBlockedError``."""
+    report = write_quality_report(
+        settings.reports_dir,
+        facts or QualityFacts(),
+        published=False,
+        reasons=reasons,
+        version=None,
+        decisions=decisions,
+        not_read=files_not_read(settings),
+    )
+    raise PublishBlockedError(
+        f"not published: {len(reasons)} blocking problem(s); the previous reporting file "
+        f"stays in place. Quality report: {report}\n- " + "\n- ".join(reasons)
     )
 
 
@@ -333,13 +421,13 @@ def _write_publication(con, history: list[dict[str, Any]], row: dict[str, Any]) 
         f"create table {PUBLICATION_TABLE} (version integer primary key, published_at timestamp, "
         "run_id varchar, lake_fingerprint varchar, min_group_size integer, tables varchar, "
         "source_files varchar, check_results varchar, is_provisional boolean, "
-        "provisional_years varchar, waived_count integer)"
+        "provisional_years varchar, waived_count integer, decisions varchar)"
     )
     con.execute(
         f"comment on table {PUBLICATION_TABLE} is 'One row per publication of this file: version, "
         "time (UTC), the Dagster run, the lake state, the source files (name, SHA-256), the "
-        "check results, whether some academic years are provisional (data not yet due) and how "
-        "many school results were waived. The highest version is the one you are reading.'"
+        "check results, whether some academic years are provisional (data not yet due), how "
+        "many school results were waived and the publication decisions in force. The highest version is the one you are reading.'"
     )
     columns = list(row)
     for r in [*history, row]:

@@ -17,6 +17,10 @@ from typing import Any
 import duckdb
 
 PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
+DECISION_KINDS = {
+    "withdrawn": "данные отозваны",
+    "accepted_shrink": "сокращение данных принято",
+}
 
 
 @dataclass
@@ -140,6 +144,8 @@ def write_quality_report(
     published: bool,
     reasons: Sequence[str],
     version: int | None,
+    decisions: Sequence[Any] = (),
+    not_read: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """Write quality_report.md and quality_report.html; return the HTML path."""
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -162,6 +168,28 @@ def write_quality_report(
         "Блокирующие проблемы",
         ["#", "Проблема"],
         [(i + 1, r) for i, r in enumerate(reasons)],
+        "Нет.",
+    )
+    add(
+        "Файлы папки приёма, которые не прочитаны",
+        ["Файл", "Причина"],
+        [list(row) for row in not_read],
+        "Все файлы прочитаны.",
+    )
+    add(
+        "Решения о публикации (config/publication_decisions.csv)",
+        ["Учебный год", "Источник", "Решение", "Причина", "Кто решил", "Когда"],
+        [
+            [
+                _year(d.academic_year),
+                d.source,
+                DECISION_KINDS.get(d.kind, d.kind),
+                d.reason,
+                d.approved_by,
+                d.approved_on,
+            ]
+            for d in decisions
+        ],
         "Нет.",
     )
     school_cols = ["Учебный год", "Процедура", "Муниципалитет", "ОО", "school_id", "Срок"]

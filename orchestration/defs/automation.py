@@ -13,7 +13,7 @@
 import dagster as dg
 
 from ingestion.config import Settings
-from ingestion.landing import academic_years, scan_landing
+from ingestion.landing import academic_years, landing_problem, scan_landing
 from orchestration.defs.ingestion import RAW_GROUP, raw_asset_key
 from orchestration.defs.partitions import ACADEMIC_YEAR_PARTITIONS, academic_year_partitions
 from orchestration.defs.publish import PUBLIC_EXPORT, REPORTING_FILE
@@ -59,6 +59,10 @@ def _known_years(instance: dg.DagsterInstance) -> set[str]:
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     settings = Settings.from_env()
+    problem = landing_problem(settings.landing_dir)
+    if problem:  # a missing or emptied folder is never read as "every file was removed"
+        context.log.warning(problem)
+        return dg.SkipReason(problem)
     entries = scan_landing(settings)
     plan = plan_ingestion(settings, entries)
     for e in plan.not_placed:
@@ -108,6 +112,9 @@ def warehouse_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest:
 )
 def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     settings = Settings.from_env()
+    problem = landing_problem(settings.landing_dir)
+    if problem:
+        return dg.SkipReason(problem)
     entries = scan_landing(settings)
     years = academic_years(entries)
     new = [str(y) for y in years if str(y) not in _known_years(context.instance)]

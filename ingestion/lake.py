@@ -149,13 +149,16 @@ class Lake:
     def parsed_versions(
         self, con: duckdb.DuckDBPyConnection, source: str, reader_version: int
     ) -> dict[str, tuple[str, int | None, str]]:
-        """sha256 -> (batch_id, academic_year, status) of file versions already read."""
+        """sha256 -> (batch_id, academic_year, status) of file versions already read; status
+        ``read``, ``unreadable`` (nothing could be read) or ``rejected`` (read, but the file
+        contradicts itself: its own row count, mixed delimiters)."""
         folder = self.root / "_files" / source
         if not folder.exists():
             return {}
         rows = con.execute(
             "select file_sha256, any_value(batch_id), any_value(academic_year), "
-            "case when bool_or(status = 'unreadable') then 'unreadable' else 'read' end "
+            "case when bool_or(status = 'unreadable') then 'unreadable' "
+            "when bool_or(status = 'rejected') then 'rejected' else 'read' end "
             f"from read_parquet('{_q(folder)}/*/*.parquet') where reader_version = ? "
             "group by file_sha256, batch_id",
             [reader_version],

@@ -58,8 +58,8 @@ class PartitionResult:
             f"{t['rows_skipped']}; {state}"
         ]
         for f in self.files:
-            if f.get("status") == "unreadable":
-                lines.append(f"  UNREADABLE {f['source_file']}: {f['status_reason']}")
+            if f.get("status") in ("unreadable", "rejected"):
+                lines.append(f"  {f['status'].upper()} {f['source_file']}: {f['status_reason']}")
         lines += [f"  check {c.summary()}" for c in self.checks if not c.passed]
         return "\n".join(lines)
 
@@ -137,8 +137,8 @@ def ingest_partition(
                 "run_id": run_id,
             }
 
-        unreadable = [
-            row(e, "unreadable", _reason_of(result.files, sha))
+        unreadable = [  # or rejected by the reader (its own totals, mixed delimiters)
+            row(e, parsed[sha][2], _reason_of(result.files, sha))
             for sha, e in current.items()
             if sha not in readable
         ]
@@ -196,7 +196,10 @@ def _assert_rows_add_up(files: list[dict[str, Any]]) -> None:
 
 
 def _reason_of(files: list[dict[str, Any]], sha: str) -> str | None:
-    return next((f["status_reason"] for f in files if f["file_sha256"] == sha), None)
+    return next(
+        (f["status_reason"] for f in files if f["file_sha256"] == sha and f["status_reason"]),
+        None,
+    )
 
 
 def _partition_view(con, lake: Lake, reader, year: int, readable, parsed) -> str:

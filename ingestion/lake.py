@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -85,15 +84,6 @@ class Lake:
 
     def landing_index_path(self) -> Path:
         return self.root / "_landing" / "index.parquet"
-
-    def scratch_dir(self) -> Path:
-        """Where re-encoded CSV copies live while a file is read (deleted right after).
-
-        Outside the lake and data/: the copies hold the input's text, personal data included.
-        """
-        path = Path(tempfile.gettempdir()) / f"msoko-scratch-{os.getuid()}"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
 
     # ------------------------------------------------------------------ writing
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.config import Settings
-from ingestion.engine import LandingFile, connect_for_ingestion
+from ingestion.engine import LandingFile, connect_for_ingestion, crash_reason
 from ingestion.lake import LANDING_INDEX_SCHEMA, Lake
 from ingestion.layout import region_from_path
+from ingestion.scratch import private_scratch
 from ingestion.sheets import SUPPORTED_SUFFIXES, UnreadableFileError, file_sha256
 from ingestion.sources import READERS
 
@@ -60,6 +61,27 @@ def scan_landing(settings: Settings, *, write_index: bool = True) -> list[Landin
     lake = Lake(settings.lake_dir)
     previous = {row["source_file"]: row for row in lake.read_landing_index().to_pylist()}
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    with private_scratch() as scratch:
+        entries = _scan(settings, lake, previous, now, scratch)
+    if write_index:
+        import pyarrow as pa
+
+        from ingestion.engine import arrow_schema
+
+        table = pa.Table.from_pylist(
+            [e.__dict__ for e in entries], schema=arrow_schema(LANDING_INDEX_SCHEMA)
+        )
+        lake.write(lake.landing_index_path(), table)
+    return entries
+
+
+def _scan(
+    settings: Settings,
+    lake: Lake,
+    previous: dict[str, dict],
+    now: dt.datetime,
+    scratch: Path,
+) -> list[LandingEntry]:
     entries: list[LandingEntry] = []
     con = None
     landing = settings.landing_dir
@@ -123,12 +145,12 @@ def scan_landing(settings: Settings, *, write_index: bool = True) -> list[Landin
         else:
             con = con or connect_for_ingestion(settings.duckdb_memory_limit, 1)
             try:
-                ctx = READERS[source].sniff(
-                    con, LandingFile(path, relative, sha, region), lake.scratch_dir()
-                )
+                ctx = READERS[source].sniff(con, LandingFile(path, relative, sha, region), scratch)
                 year = ctx.academic_year
             except UnreadableFileError as exc:
                 error = exc.reason
+            except Exception as exc:  # a crash in one file never stops the scan of the others
+                error = crash_reason(None, exc)
         entries.append(
             LandingEntry(
                 source_name=source,
@@ -145,15 +167,6 @@ def scan_landing(settings: Settings, *, write_index: bool = True) -> list[Landin
         )
     if con is not None:
         con.close()
-    if write_index:
-        import pyarrow as pa
-
-        from ingestion.engine import arrow_schema
-
-        table = pa.Table.from_pylist(
-            [e.__dict__ for e in entries], schema=arrow_schema(LANDING_INDEX_SCHEMA)
-        )
-        lake.write(lake.landing_index_path(), table)
     return entries
 
 

@@ -22,6 +22,7 @@ from ingestion.engine import connect_for_ingestion, read_batch
 from ingestion.lake import Lake, _q
 from ingestion.landing import LandingEntry, scan_landing
 from ingestion.privacy import load_secret
+from ingestion.scratch import private_scratch
 from ingestion.sources import READERS, reader_for
 
 Log = Callable[[str], None]
@@ -92,13 +93,14 @@ def ingest_partition(
         if new:
             log(f"{source} {academic_year}: reading {len(new)} new file version(s)")
             needs_secret = reader.pupil_level or any(f.personal for f in reader.fields)
-            batch = read_batch(
-                con,
-                reader,
-                [e.as_landing_file(settings.landing_dir) for e in new],
-                load_secret() if needs_secret else None,
-                lake.scratch_dir(),
-            )
+            with private_scratch() as scratch:  # re-encoded copies: owner-only, removed
+                batch = read_batch(
+                    con,
+                    reader,
+                    [e.as_landing_file(settings.landing_dir) for e in new],
+                    load_secret() if needs_secret else None,
+                    scratch,
+                )
             # data and quarantine first; the file summary last: it marks the versions as read
             lake.write(
                 lake.data_path(source, reader.table, academic_year, batch.batch_id), batch.rows

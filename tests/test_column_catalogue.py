@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import pytest
+import yaml
 
 from tests.conftest import PipelineRun
 
@@ -69,6 +70,77 @@ def shared_labels() -> dict[str, str]:
         return {}
     with SHARED_LABELS.open(encoding="utf-8") as handle:
         return {row["column_name"]: row["label_ru"] for row in csv.DictReader(handle)}
+
+
+def test_every_published_column_has_a_description_and_a_russian_label(
+    manifest: dict[str, Any],
+) -> None:
+    labels = shared_labels()
+    missing: list[str] = []
+    columns = 0
+    for node in published_nodes(manifest):
+        for name, column in node["columns"].items():
+            columns += 1
+            text = (column.get("description") or "").strip()
+            label = (column.get("meta") or {}).get("label_ru") or labels.get(name) or ""
+            if not text or text == name or "{{" in text or len(text) < 15:
+                missing.append(f"{node['name']}.{name}: no description")
+            if not CYRILLIC.search(label):
+                missing.append(f"{node['name']}.{name}: no Russian label (meta.label_ru)")
+    assert columns > 700, f"only {columns} columns declared in the YAML of published models"
+    assert not missing, f"{len(missing)} published columns unexplained:\n" + "\n".join(missing)
+
+
+def test_every_seed_column_is_described_and_typed_in_the_project(
+    manifest: dict[str, Any],
+) -> None:
+    """A seed column left to type inference changes type with its values (an empty column loads
+    as integer); each is typed in dbt_project.yml and described in seeds/_seeds.yml, in the
+    order of the CSV header."""
+    problems = []
+    for node in published_nodes(manifest):
+        if node["resource_type"] != "seed":
+            continue
+        path = DBT_PROJECT / node["original_file_path"]
+        with path.open(encoding="utf-8") as handle:
+            header = next(csv.reader(handle))
+        if list(node["columns"]) != header:
+            problems.append(f"{node['name']}: YAML columns {list(node['columns'])} ≠ CSV {header}")
+        types = node["config"].get("column_types") or {}
+        untyped = [c for c in header if c not in types]
+        if untyped:
+            problems.append(f"{node['name']}: no column_types for {untyped}")
+    assert not problems, "\n".join(problems)
+
+
+def test_shared_columns_are_described_once_by_a_doc_block_and_labelled_once() -> None:
+    """A column that means the same in many tables (school_id, academic_year, source_file …) has
+    one doc block in models/shared_columns.md and one row in the seed shared_column_labels; no
+    description is written out twice in the YAML of the published models and seeds."""
+    labels = shared_labels()
+    docs = set(re.findall(r"{%\s*docs\s+(\w+)\s*%}", SHARED_DOCS.read_text(encoding="utf-8")))
+    assert labels, "seeds/shared_column_labels.csv is missing or empty"
+    assert set(labels) == docs, (
+        f"labels without a doc block: {sorted(set(labels) - docs)}; "
+        f"doc blocks without a label: {sorted(docs - set(labels))}"
+    )
+    written: dict[str, list[str]] = {}
+    used: set[str] = set()
+    paths = [
+        *(DBT_PROJECT / "models" / "marts").rglob("_*.yml"),
+        DBT_PROJECT / "seeds" / "_seeds.yml",
+    ]
+    for path in sorted(paths):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for node in [*(doc.get("models") or []), *(doc.get("seeds") or [])]:
+            for column in node.get("columns") or []:
+                text = column.get("description") or ""
+                used.update(re.findall(r"doc\('(\w+)'\)", text))
+                if text and "doc(" not in text:
+                    written.setdefault(text, []).append(f"{node['name']}.{column['name']}")
+    copies = {text: where for text, where in written.items() if len(where) > 1}
+    assert not copies, f"descriptions written out more than once (use a doc block): {copies}"
+    assert docs <= used, f"doc blocks no column uses: {sorted(docs - used)}"
 
 
 @pytest.mark.e2e

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,6 +92,23 @@ def test_every_published_column_has_a_description_and_a_russian_label(
     assert not missing, f"{len(missing)} published columns unexplained:\n" + "\n".join(missing)
 
 
+def test_every_published_model_declares_its_columns_with_an_enforced_contract(
+    manifest: dict[str, Any],
+) -> None:
+    problems = []
+    for node in published_nodes(manifest):
+        if node["resource_type"] != "model":
+            continue
+        if not node["config"].get("contract", {}).get("enforced"):
+            problems.append(f"{node['name']}: contract not enforced")
+        for name, column in node["columns"].items():
+            if not column.get("data_type"):
+                problems.append(f"{node['name']}.{name}: no data_type")
+            elif column["data_type"].lower() == "hugeint":
+                problems.append(f"{node['name']}.{name}: HUGEINT (BI drivers read it badly)")
+    assert not problems, "\n".join(problems)
+
+
 def test_every_seed_column_is_described_and_typed_in_the_project(
     manifest: dict[str, Any],
 ) -> None:
@@ -173,3 +191,58 @@ def test_published_counts_are_bigint_and_changes_carry_no_float_noise(
     assert len(decimals) >= 40 and sum(c.endswith("_change") for _, _, c in decimals) >= 12
     assert not huge, f"HUGEINT columns: {huge}"
     assert not noisy, "unrounded published decimals:\n" + "\n".join(noisy)
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("pipeline")
+def test_changing_the_type_of_a_published_column_fails_its_contract(
+    pipeline: PipelineRun, tmp_path: Path
+) -> None:
+    """Copy the dbt project, make mart_positive_dynamics.schools_compared an integer instead of
+    a BIGINT, build that model against a copy of the pipeline's warehouse: dbt refuses it with
+    the contract error, and the unchanged project builds the same model (the change is the
+    cause)."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        DBT_PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(pipeline.warehouse, warehouse)
+    command = [
+        str(DBT),
+        "build",
+        "--project-dir",
+        str(project),
+        "--select",
+        "mart_positive_dynamics",
+        "--exclude-resource-type",
+        "unit_test",
+        "test",
+    ]
+
+    def build() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command,
+            cwd=tmp_path,
+            env=dbt_env(project, warehouse),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    unchanged = build()
+    assert unchanged.returncode == 0, unchanged.stdout[-3000:]
+
+    model = project / "models" / "marts" / "analytics" / "mart_positive_dynamics.sql"
+    sql = model.read_text(encoding="utf-8")
+    model.write_text(
+        "select * replace (cast(schools_compared as integer) as schools_compared)\n"
+        f"from (\n{sql}\n) as changed\n",
+        encoding="utf-8",
+    )
+    changed = build()
+    assert changed.returncode != 0, "the model built with a column of another type"
+    assert "enforced contract that failed" in changed.stdout, changed.stdout[-3000:]
+    assert re.search(r"schools_compared\s*\|\s*INTEGER\s*\|\s*BIGINT", changed.stdout), (
+        changed.stdout[-3000:]
+    )

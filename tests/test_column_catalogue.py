@@ -161,6 +161,31 @@ def test_shared_columns_are_described_once_by_a_doc_block_and_labelled_once() ->
     assert docs <= used, f"doc blocks no column uses: {sorted(docs - used)}"
 
 
+def test_every_published_model_has_a_primary_key_test(manifest: dict[str, Any]) -> None:
+    keyed = set()
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    by_node: dict[str, dict[str, set[str]]] = {}
+    for test in tests:
+        meta = test.get("test_metadata") or {}
+        for dep in test["depends_on"]["nodes"]:
+            entry = by_node.setdefault(dep, {"unique": set(), "not_null": set()})
+            if meta.get("name") == "primary_key":
+                keyed.add(dep)
+            elif meta.get("name") in {"unique", "not_null"} and not test["config"].get("where"):
+                entry[meta["name"]].add(test.get("column_name") or "")
+    unkeyed = []
+    for node in published_nodes(manifest):
+        if node["resource_type"] != "model":
+            continue
+        entry = by_node.get(node["unique_id"], {"unique": set(), "not_null": set()})
+        if node["unique_id"] not in keyed and not entry["unique"] & entry["not_null"]:
+            unkeyed.append(node["name"])
+    assert not unkeyed, f"published models without a primary-key test: {unkeyed}"
+
+
+# ------------------------------------------------------------------ the published file
+
+
 @pytest.mark.e2e
 @pytest.mark.xdist_group("pipeline")
 def test_published_counts_are_bigint_and_changes_carry_no_float_noise(

@@ -188,6 +188,71 @@ def test_every_published_model_has_a_primary_key_test(manifest: dict[str, Any]) 
 
 @pytest.mark.e2e
 @pytest.mark.xdist_group("pipeline")
+def test_every_column_of_the_published_file_carries_its_description_as_a_comment(
+    pipeline: PipelineRun,
+) -> None:
+    con = duckdb.connect(str(pipeline.reporting), read_only=True)
+    try:
+        acceptance = con.execute(
+            "select count(*) from duckdb_columns() where schema_name in "
+            "('marts', 'audit', 'reference') and (comment is null or comment = column_name)"
+        ).fetchone()
+        bare = con.execute(
+            "select schema_name || '.' || table_name || '.' || column_name from duckdb_columns() "
+            "where database_name = current_database() and not internal and (comment is null "
+            "or trim(comment) = '' or comment = column_name) order by 1"
+        ).fetchall()
+        tables = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() where "
+            "database_name = current_database() and (comment is null or trim(comment) = '')"
+        ).fetchall()
+        columns = con.execute(
+            "select count(*) from duckdb_columns() where database_name = current_database() "
+            "and not internal"
+        ).fetchone()
+    finally:
+        con.close()
+    assert acceptance == (0,)
+    assert not bare, f"{len(bare)} of {columns} columns without a comment: {bare[:20]}"
+    assert not tables, f"tables without a comment: {tables}"
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("pipeline")
+def test_the_column_catalogue_is_the_published_file_column_for_column(
+    pipeline: PipelineRun,
+) -> None:
+    """reference.column_catalogue (built by dbt from the project graph) lists exactly the
+    columns of the published file, in their position, with their type, a Russian label and
+    the description that is the column's comment."""
+    con = duckdb.connect(str(pipeline.reporting), read_only=True)
+    try:
+        actual = con.execute(
+            "select schema_name, table_name, column_index, column_name, data_type, comment "
+            "from duckdb_columns() where database_name = current_database() and not internal "
+            "and schema_name in ('marts', 'audit', 'reference', 'main')"
+        ).fetchall()
+        catalogue = con.execute(
+            "select schema_name, table_name, column_position, column_name, data_type, "
+            "description, label_ru from reference.column_catalogue"
+        ).fetchall()
+    finally:
+        con.close()
+    in_file = {(s, t, c): (i, d, cm) for s, t, i, c, d, cm in actual}
+    listed = {(s, t, c): (i, d, desc) for s, t, i, c, d, desc, _ in catalogue}
+    assert len(listed) == len(catalogue), "a column listed twice in the catalogue"
+    assert sorted(set(in_file) - set(listed)) == [], "columns of the file not in the catalogue"
+    assert sorted(set(listed) - set(in_file)) == [], "catalogue rows naming no column of the file"
+    differs = [(k, in_file[k], listed[k]) for k in listed if in_file[k] != listed[k]]
+    assert not differs, f"position, type or description differ: {differs[:5]}"
+    unlabelled = [
+        (s, t, c) for s, t, _, c, _, _, label in catalogue if not CYRILLIC.search(label or "")
+    ]
+    assert not unlabelled, f"columns without a Russian label: {unlabelled[:20]}"
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("pipeline")
 def test_published_counts_are_bigint_and_changes_carry_no_float_noise(
     pipeline: PipelineRun,
 ) -> None:

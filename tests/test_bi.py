@@ -79,3 +79,6 @@ def test_dbt_docs_site_is_one_offline_file(pipeline: PipelineRun, tmp_path: Path
     assert str(page) in out
     html = page.read_text(encoding="utf-8")
     assert "mart_indicator_achievement" in html and "mart_management_mechanisms" in html
+    # the exposures (who reads the published file) and the catalogue are in the site
+    for name in ("analytical_note", "public_export", "bi_dashboard_core", "column_catalogue"):
+        assert name in html, f"the dbt docs site does not show {name}"

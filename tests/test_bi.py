@@ -95,11 +95,13 @@ def test_every_sql_block_of_the_mart_catalogue_is_a_closed_block_the_tests_run()
 
 def test_every_catalogue_query_runs_read_only_and_returns_rows(pipeline: PipelineRun) -> None:
     engine = sa.create_engine(f"duckdb:///{pipeline.reporting}", connect_args={"read_only": True})
-    with engine.connect() as con:
-        for title, sql in catalogue_queries():
-            rows = con.execute(sa.text(sql)).fetchall()
-            assert rows, f"the example «{title}» of docs/marts.md returned no rows"
-    engine.dispose()
+    try:  # a failing query must not leave the file open under another configuration
+        with engine.connect() as con:
+            for title, sql in catalogue_queries():
+                rows = con.execute(sa.text(sql)).fetchall()
+                assert rows, f"the example «{title}» of docs/marts.md returned no rows"
+    finally:
+        engine.dispose()
 
 
 def test_every_column_the_mart_catalogue_names_exists_in_the_published_file(

@@ -48,7 +48,7 @@ arrived as (
     select
         school_year_key,
         assessment_code as procedure_code,
-        sum(participants_count) as participants_count
+        cast(sum(participants_count) as bigint) as participants_count  -- not HUGEINT
     from {{ ref('fct_assessment_result') }}
     group by school_year_key, assessment_code
 ),

@@ -55,7 +55,6 @@ def environment() -> dict[str, str]:
     env["SUPERSET_CONFIG_PATH"] = str(CONFIG)
     env["MSOKO_SUPERSET_HOME"] = str(home())
     env.setdefault("FLASK_APP", "superset.app:create_app()")
-    env.setdefault("SUPERSET_LOG_LEVEL", "warning")
     return env
 
 

@@ -11,6 +11,7 @@ Everything that differs between machines comes from the environment:
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -35,6 +36,8 @@ SECRET_KEY = _secret_key()
 # Superset's own metadata (users, datasets, charts, dashboards): SQLite in the state folder.
 SQLALCHEMY_DATABASE_URI = f"sqlite:///{HOME / 'superset.db'}"
 DATA_DIR = str(HOME)
+# Warnings and errors only: Superset's INFO lines (one per start-up step) drown them.
+LOG_LEVEL = logging.WARNING
 
 # The published file is replaced by every publication (today an atomic rename of the whole
 # file; later a stable catalogue whose views switch to new Parquet files). Nothing of its

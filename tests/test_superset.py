@@ -382,31 +382,28 @@ def rendered(superset: Superset, tmp_path_factory: pytest.TempPathFactory) -> It
             mobile=False,
         )
         browser.call("Page.navigate", url=f"{superset.url}/superset/dashboard/{SLUG}/")
-        requests_seen: dict[str, dict[str, Any]] = {}
-        finished: set[str] = set()
-        deadline = time.monotonic() + 180
-        while len(finished) < len(charts) and time.monotonic() < deadline:
-            for event in browser.next_events(1.0):
-                params = event.get("params", {})
-                if event.get("method") == "Network.requestWillBeSent":
-                    if "/api/v1/chart/data" in params["request"]["url"]:
-                        requests_seen[params["requestId"]] = {}
-                elif params.get("requestId") in requests_seen:
-                    if event["method"] == "Network.responseReceived":
-                        requests_seen[params["requestId"]]["status"] = params["response"]["status"]
-                    elif event["method"] == "Network.loadingFinished":
-                        finished.add(params["requestId"])
+        statuses: dict[str, int] = {}
         by_chart: dict[int, tuple[dict[str, Any], int, dict[str, Any]]] = {}
-        for request_id in finished:
-            post = browser.call("Network.getRequestPostData", requestId=request_id)["postData"]
-            body = browser.call("Network.getResponseBody", requestId=request_id)["body"]
-            query_context = json.loads(post)
-            status = requests_seen[request_id].get("status", 0)
-            by_chart[query_context["form_data"]["slice_id"]] = (
-                query_context,
-                status,
-                json.loads(body),
-            )
+        wanted = {chart["id"] for chart in charts}
+        deadline = time.monotonic() + 180
+        while not wanted <= set(by_chart) and time.monotonic() < deadline:
+            for event in browser.next_events(1.0):
+                method, params = event.get("method"), event.get("params", {})
+                request_id = params.get("requestId")
+                if method == "Network.requestWillBeSent":
+                    if "/api/v1/chart/data" in params["request"]["url"]:
+                        statuses[request_id] = 0
+                elif request_id in statuses and method == "Network.responseReceived":
+                    statuses[request_id] = params["response"]["status"]
+                elif request_id in statuses and method == "Network.loadingFinished":
+                    post = browser.call("Network.getRequestPostData", requestId=request_id)
+                    body = browser.call("Network.getResponseBody", requestId=request_id)
+                    query_context = json.loads(post["postData"])
+                    by_chart[query_context["form_data"]["slice_id"]] = (
+                        query_context,
+                        statuses[request_id],
+                        json.loads(body["body"]),
+                    )
         # charts animate for about a second after their data arrives
         deadline = time.monotonic() + 60
         while True:

@@ -399,11 +399,13 @@ def rendered(superset: Superset, tmp_path_factory: pytest.TempPathFactory) -> It
                     post = browser.call("Network.getRequestPostData", requestId=request_id)
                     body = browser.call("Network.getResponseBody", requestId=request_id)
                     query_context = json.loads(post["postData"])
-                    by_chart[query_context["form_data"]["slice_id"]] = (
-                        query_context,
-                        statuses[request_id],
-                        json.loads(body["body"]),
-                    )
+                    chart_id = query_context["form_data"].get("slice_id")
+                    if chart_id is not None:  # not the filter bar asking for its values
+                        by_chart[chart_id] = (
+                            query_context,
+                            statuses[request_id],
+                            json.loads(body["body"]),
+                        )
         # charts animate for about a second after their data arrives
         deadline = time.monotonic() + 60
         while True:
@@ -577,6 +579,52 @@ def test_the_dashboard_renders_every_chart_for_a_logged_in_user(rendered: Render
     colours = {tuple(p) for p in (pixels[::8, ::8, :3] * 255).round().reshape(-1, 3).tolist()}
     # the login page is white, grey and one accent colour; a dashboard of charts is many colours
     assert len(colours) > 200, f"only {len(colours)} colours: the screenshot shows no charts"
+
+
+def test_the_filters_narrow_every_chart_in_their_scope(
+    superset: Superset, rendered: Rendered, published: Path
+) -> None:
+    """«Учебный год» and «Муниципальное образование» filter every chart by its own dataset's
+    column of that name; the latest-year status chart stays out of the year filter's scope."""
+    metadata = json.loads(superset.get(f"/api/v1/dashboard/{SLUG}")["result"]["json_metadata"])
+    filters = {f["name"]: f for f in metadata["native_filter_configuration"]}
+    assert set(filters) == {"Учебный год", "Муниципальное образование"}
+    charts = {
+        c["id"]: c["slice_name"] for c in superset.get(f"/api/v1/dashboard/{SLUG}/charts")["result"]
+    }
+    excluded = {charts.get(i, i) for i in filters["Учебный год"]["scope"]["excluded"]}
+    assert excluded == {"Показатели последнего учебного года по статусу выполнения"}
+    assert filters["Муниципальное образование"]["scope"]["excluded"] == []
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        year, municipality = con.execute(
+            f"select max({YEAR}), min(municipality_name) from marts.mart_school_scorecard"
+        ).fetchone() or (None, None)
+    finally:
+        con.close()
+    for name, (column, value) in {
+        "Учебный год": ("academic_year_label", year),
+        "Муниципальное образование": ("municipality_name", municipality),
+    }.items():
+        scope_excluded = set(filters[name]["scope"]["excluded"])
+        assert filters[name]["targets"][0]["column"]["name"] == column
+        for chart_id, slice_name in charts.items():
+            if chart_id in scope_excluded:
+                continue
+            query_context = json.loads(json.dumps(rendered.charts[chart_id][0]))
+            for query in query_context["queries"]:
+                query["filters"].append({"col": column, "op": "IN", "val": [value]})
+            everything = chart_rows(superset, rendered.charts[chart_id][0])
+            narrowed = chart_rows(superset, query_context)
+            assert narrowed["rows"], f"«{slice_name}» has nothing for {name} = {value}"
+            if column in narrowed["names"]:
+                at = narrowed["names"].index(column)
+                kept = [row for row in everything["rows"] if row[at] == value]
+                assert sorted(narrowed["rows"], key=rows_key) == sorted(kept, key=rows_key), (
+                    f"{name} = {value} does not narrow «{slice_name}» to its rows"
+                )
+            else:  # an aggregate over the column: its figures are recomputed, never more rows
+                assert len(narrowed["rows"]) <= len(everything["rows"]), slice_name
 
 
 def test_the_dashboard_speaks_russian(superset: Superset) -> None:

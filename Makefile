@@ -10,6 +10,7 @@ export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 
 .PHONY: demo test lint install ui docs bench clean constraints
+.PHONY: superset superset-install superset-test superset-constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +46,35 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	MSOKO_DEMO=1 $(PY) -m bench.run --scale region
+
+## make superset: Superset on http://127.0.0.1:8088 over the published file (after make demo):
+## its own venv (build/superset/venv), metadata in build/superset, the dashboard of deploy/superset
+SUPERSET_VENV := build/superset/venv
+SUPERSET_PY := $(SUPERSET_VENV)/bin/python
+SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
+SUPERSET_PORT ?= 8088
+
+$(SUPERSET_STAMP): deploy/superset/requirements.txt deploy/superset/constraints.txt
+	@test -x $(SUPERSET_PY) || $(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_PY) -m pip install --quiet --upgrade "pip==25.3" 2>&1 | grep -v "is ignored" || true
+	$(SUPERSET_PY) -m pip install --quiet -c deploy/superset/constraints.txt -r deploy/superset/requirements.txt 2>&1 | grep -v "is ignored" || true
+	$(SUPERSET_PY) -c "import superset, duckdb_engine, duckdb, rich, cachetools, flask_caching"
+	@touch $(SUPERSET_STAMP)
+
+superset-install: $(SUPERSET_STAMP)
+
+superset: $(SUPERSET_STAMP)
+	$(SUPERSET_PY) deploy/superset/msoko_superset.py setup
+	$(SUPERSET_PY) deploy/superset/msoko_superset.py serve --port $(SUPERSET_PORT)
+
+## make superset-test: the dashboard tested as deployed (starts Superset and Chromium itself)
+superset-test: $(STAMP) $(SUPERSET_STAMP)
+	$(PY) -m pytest -m superset tests/test_superset.py -q
+
+# Re-pin Superset's venv after changing deploy/superset/requirements.txt.
+superset-constraints:
+	{ sed -n '1,2p' deploy/superset/constraints.txt; $(SUPERSET_PY) -m pip freeze --exclude-editable; } > deploy/superset/constraints.txt.new
+	mv deploy/superset/constraints.txt.new deploy/superset/constraints.txt
 
 clean:
 	rm -rf data landing dagster_home build dbt_project/target dbt_project/logs

@@ -42,3 +42,12 @@
     ))
 {%- endmacro %}
 
+
+{#- How many decimals a number was printed with: "86,5" → 1, "91,27 %" → 2, "47" → 0. -#}
+{% macro printed_decimals(text) -%}
+    {{ return(adapter.dispatch('printed_decimals', 'msoko')(text)) }}
+{%- endmacro %}
+
+{% macro default__printed_decimals(text) -%}
+    length(regexp_extract({{ text }}, '[.,](\d+)', 1))
+{%- endmacro %}

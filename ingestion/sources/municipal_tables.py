@@ -687,8 +687,8 @@ class MunicipalTablesReader(Reader):
                         "block header («ВПР МА 5 2019»), no grade row, no single grade in the title"
                     )
                 if problem is not None:
-                    bad = v if v.block_error else replace(v, block_error=problem)
-                    block_errors.setdefault(v.block or column, []).append((bad, text))
+                    unread = v if v.block_error else replace(v, block_error=problem)
+                    block_errors.setdefault(v.block or column, []).append((unread, text))
                     continue
                 parsed = parse_cell(text, METRIC_KIND[v.metric])
                 if parsed.error:
@@ -731,16 +731,18 @@ class MunicipalTablesReader(Reader):
                 )
             # cells whose block (or label) cannot be told: one quarantine record per row and
             # block, the row's other blocks still load
-            for block_text, bad in block_errors.items():
-                letters = ", ".join(grid.column_label(f"c{v.position}") for v, _ in bad)
+            for block_text, unread_cells in block_errors.items():
+                letters = ", ".join(
+                    grid.column_label(f"c{column.position}") for column, _ in unread_cells
+                )
                 quarantine.append(
                     lineage
                     | {
                         "source_row": row_number,
                         "source_column": f"{block_text} ({letters})",
                         "field_name": f"block «{block_text}»",
-                        "cell_value": "; ".join(t for _, t in bad),
-                        "reason": str(bad[0][0].block_error),
+                        "cell_value": "; ".join(t for _, t in unread_cells),
+                        "reason": str(unread_cells[0][0].block_error),
                     }
                 )
             if errors:

@@ -88,6 +88,16 @@ name_words as (
     where length(word) >= 3
 ),
 
+catalogue_words as (
+    select distinct * from name_words
+    where side = 'catalogue'
+),
+
+reported_words as (
+    select distinct * from name_words
+    where side = 'reported'
+),
+
 name_overlap as (
     select
         c.source_file,
@@ -95,8 +105,8 @@ name_overlap as (
         c.source_row,
         count(distinct c.stem) as catalogue_words,
         count(distinct r.stem) as shared_words
-    from (select distinct * from name_words where side = 'catalogue') as c
-    left join (select distinct * from name_words where side = 'reported') as r
+    from catalogue_words as c
+    left join reported_words as r
         on
             c.source_file = r.source_file
             and c.source_sheet = r.source_sheet

@@ -146,7 +146,7 @@ def test_shared_columns_are_described_once_by_a_doc_block_and_labelled_once() ->
     used: set[str] = set()
     paths = [
         *(DBT_PROJECT / "models" / "marts").rglob("_*.yml"),
-        DBT_PROJECT / "seeds" / "_seeds.yml",
+        *(DBT_PROJECT / "seeds").glob("_*.yml"),
     ]
     for path in sorted(paths):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -8,6 +8,7 @@ provisional year.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 from pathlib import Path
@@ -16,7 +17,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from ingestion.samples.indicators import SEED_000
+from ingestion.samples.indicators import SEED_000, catalogue, write_template
 from tests.builders import assert_accounting, column, file_row, read_one, write_xlsx
 from tests.conftest import PipelineRun
 
@@ -109,6 +110,123 @@ def test_targets_statements_dashes_sections_and_ocr_damage(tmp_path: Path) -> No
     assert (7, "Факт (E)", "ЗД7") in bad
     assert any(r == 8 and c.startswith("№ показателя") for r, c, _ in bad)
     assert column(result.quarantine, "reason")[0]
+
+
+SEEDS = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+PROGRAMMES = SEEDS / "indicator_programmes.csv"
+
+
+def _fill_template(path: Path, territory: str) -> None:
+    """What a user does with the template: the municipality in place of the placeholder, a plan
+    and a fact in every indicator's row."""
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    for row in range(1, 6):
+        value = sheet.cell(row, 1).value
+        if isinstance(value, str) and "<Название> муниципального района" in value:
+            sheet.cell(row, 1, value.replace("<Название> муниципального района", territory))
+    header = next(r for r in range(1, 10) if sheet.cell(r, 1).value == "№")
+    for row in range(header + 1, sheet.max_row + 1):
+        unit = sheet.cell(row, 3).value
+        if not sheet.cell(row, 1).value:
+            continue
+        if unit == "да/нет":
+            sheet.cell(row, 4, "Создан")
+            sheet.cell(row, 5, "Данный показатель выполнен")
+        else:
+            sheet.cell(row, 4, 10)
+            sheet.cell(row, 5, 12)
+    book.save(path)
+
+
+RULES = SEEDS / "qualitative_fact_rules.csv"
+
+
+def _outcome(con: duckdb.DuckDBPyConnection, fact: str) -> str | None:
+    """The seed's first matching rule, as fct_indicator_value applies it (DuckDB regexp_matches
+    on the lower-cased fact with ё → е, in rule_order)."""
+    with open(RULES, encoding="utf-8") as handle:
+        rules = sorted(csv.DictReader(handle), key=lambda r: int(r["rule_order"]))
+    text = fact.lower().replace("ё", "е")
+    for rule in rules:
+        if con.execute("select regexp_matches(?, ?)", [text, rule["pattern"]]).fetchone() == (
+            True,
+        ):
+            return rule["outcome"]
+    return None
+
+
+@pytest.mark.parametrize(
+    ("fact", "outcome"),
+    [
+        # seed 002's own wording
+        ("Данный показатель выполнен.", "done"),
+        ("Муниципальная программа реализована.", "done"),
+        ("Реализован механизм повышения квалификации педагогических кадров", "done"),
+        ("в муниципалитете были организованы эффективные меры поддержки", "done"),
+        ("Количество школ составило 52%, что также соответствует поставленному показателю", "done"),
+        ("Координационный совет функционирует", "done"),
+        ("Ожидаемые результаты и показатели реализации муниципальной программы достигнуты", "done"),
+        # partial wording before the word «выполнен» it contains
+        ("Показатель выполнен не в полном объеме", "partly_done"),
+        ("Частично выполнен", "partly_done"),
+        ("Программа не реализована в полном объёме", "partly_done"),
+        # negations
+        ("Не выполнен", "not_done"),
+        ("Показатель не был выполнен", "not_done"),
+        ("Не соответствует поставленному показателю", "not_done"),
+        ("Невыполнен", "not_done"),
+        ("Нет", "not_done"),
+        ("Нет данных о выполнении", "cannot_tell"),
+        # wording no rule covers: flagged for review, never achieved nor not
+        ("Выполнение запланировано на 2024 год", None),
+        ("Создание страницы в процессе", None),
+    ],
+)
+def test_qualitative_facts_are_read_by_explicit_rules_negation_and_partial_first(
+    fact: str, outcome: str | None
+) -> None:
+    """fc70773 read «Муниципальная программа реализована» as no data and «Показатель выполнен
+    не в полном объеме» as achieved (it matched «выполнен»)."""
+    assert _outcome(duckdb.connect(), fact) == outcome
+
+
+@pytest.mark.parametrize("programme", sorted(catalogue()))
+def test_a_filled_template_is_placed_under_its_own_programme_with_the_written_names(
+    tmp_path: Path, programme: str
+) -> None:
+    """fc70773's template wrote the municipal project's title for every programme, so a filled
+    motivating-monitoring or ШНОР-programme form landed under mp_quality, its names replaced."""
+    path = write_template(tmp_path / f"Шаблон_{programme}.xlsx", programme, 2023)
+    _fill_template(path, "Енисейского муниципального района")
+    result = read_one("indicators", path, f"indicators/Шаблон_{programme}.xlsx", tmp_path)
+    assert_accounting(result)
+    rows = result.rows.to_pylist()
+    expected = {item["indicator_code"]: item["indicator_name"] for item in catalogue()[programme]}
+    # the warehouse places a form by the indicator_programmes seed's title_pattern, matched
+    # with DuckDB's regexp_matches on the lower-cased title (int_indicator_values_resolved)
+    with open(PROGRAMMES, encoding="utf-8") as handle:
+        patterns = [(r["programme_code"], r["title_pattern"]) for r in csv.DictReader(handle)]
+    con = duckdb.connect()
+    (title,) = {r["programme_title"] for r in rows}
+    placed = [
+        code
+        for code, pattern in patterns
+        if con.execute("select regexp_matches(lower(?), ?)", [title, pattern]).fetchone() == (True,)
+    ]
+    assert placed == [programme]
+    # every row of the template is an indicator's (fc70773's placeholder summary line «Из N
+    # показателей …» was read as a row without a number and quarantined)
+    assert not result.quarantine.num_rows
+    assert len(rows) == len(expected)
+    # its rows under that programme: the catalogue's numbers with the names as written
+    written = {
+        r["indicator_number"].replace(".", "").replace(" ", "").upper(): r["indicator_name"]
+        for r in rows
+    }
+    assert written == expected
+    assert {r["territory_name"] for r in rows} == {"Енисейского муниципального района"}
 
 
 def test_a_form_without_a_period_is_refused_with_the_reason(tmp_path: Path) -> None:

@@ -198,6 +198,196 @@ def test_seed003_appendix1_procedure_year_blocks(tmp_path: Path) -> None:
     assert {r["grade"] for r in loaded} == {5}
 
 
+# seed 003, Приложение 1 «Список ОУ с низкими образовательными результатами (ШНОР)», verbatim:
+# 16 procedure-year blocks, the ОГЭ and ЕГЭ ones without a grade, over '" % 2"' and
+# «% Выс. рез-тов», and the eleven schools with their cells as printed
+SEED003_APP1_BLOCKS = [
+    "ВПР МА 5 2019", "ВПР МА 5 2018", "ВПР МА 6 2019", "ВПР МА 6 2018", "ВПР РУ 5 2019",
+    "ВПР РУ 5 2018", "ВПР РУ 6 2019", "ВПР РУ 6 2018", "ОГЭ МА 2019", "ОГЭ МА 2018",
+    "ОГЭ РУ 2019", "ОГЭ РУ 2018", "ЕГЭ МА 2019", "ЕГЭ МА 2018", "ЕГЭ РУ 2019", "ЕГЭ РУ 2018",
+]  # fmt: skip
+SEED003_APP1_SCHOOLS = [
+    ["СОШ \n«Вечерняя \n(сменная)\n школа» ", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-",
+     "-", "-", "-", "-", "-", "-", 75, 0, 7, 0, 20, 0, 27, 0, 78, 0, 50, 0, 67, 0, 8, 0],
+    ["СОШ \nПосьет ", 47, 0, 38, 0, 37, 0, 59, 0, 13, 7, 31, 15, 25, 10, 40, 7, 56, 0, 0, 0, 6, 6,
+     0, 14, 0, 11, 17, 0, 0, 0, 17, 0],
+    ["СОШ №2\nСлавянка ", 30, 2, 41, 0, 49, 0, 51, 2, 20, 26, 27, 2, 55, 0, 28, 2, 0, 9, 4, 13, 2,
+     16, 0, 30, 4, 15, 0, 6, 0, 46, 0, 35],
+    ["СОШ №1 \nСлавянка ", 55, 0, 47, 0, 60, 0, 69, 1, 40, 6, 43, 7, 30, 11, 38, 9, 4, 11, 10, 17,
+     2, 17, 0, 20, 0, 29, 0, 0, 0, 33, 4, 15],
+    ["СОШ \nЗарубино", 13, 0, 26, 0, 14, 5, 26, 0, 32, 12, 26, 17, 25, 15, 23, 3, 31, 11, 5, 5, 0,
+     17, 0, 16, 17, 17, 0, 0, 0, 17, 0, 18],
+    ["СОШ №1 \nБарабаш ", 8, 0, 29, 0, 27, 0, 20, 10, 18, 9, 0, 8, 45, 9, 30, 10, 36, 9, 29, 0, 18,
+     18, 12, 18, 20, 0, 0, 0, 0, 0, 33, 0],
+    ["СОШ \nКраскино ", 35, 0, 21, 0, 35, 12, 14, 9, 29, 11, 16, 8, 32, 0, 38, 2, 24, 4, 7, 2, 7,
+     11, 12, 16, 22, 11, 5, 0, 0, 11, 5, 0],
+    ["ООШ\nАндреевка ", 9, 0, 13, 0, 25, 0, 33, 0, 0, 40, 25, 13, 0, 0, 17, 0, 38, 0, 25, 0, 0, 13,
+     0, 0, "-", "-", "-", "-", "-", "-", "-", "-"],
+    ["СОШ №1\nБарабаш\n(филиал)", 33, 0, 0, 0, 0, 0, 0, 33, 33, 0, 25, 25, 33, 0, 0, 0, 80, 0, 75,
+     0, 40, 0, 0, 0, "-", "-", "-", "-", "-", "-", "-", "-"],
+    ["СОШ \nПриморский ", 0, 0, 27, 0, 46, 0, 17, 0, 0, 36, 9, 9, 23, 8, 50, 0, 29, 18, 25, 6, 6,
+     24, 0, 13, 0, 25, 0, 0, 0, 0, 0, 13],
+    ["СОШ №2\nБарабаш ", 42, 0, 38, 0, 12, 6, 62, 4, 13, 8, 0, 19, 29, 6, 46, 4, 0, 0, 7, 0, 0, 0,
+     0, 0, 17, 0, 0, 0, 0, 17, 0, 0],
+]  # fmt: skip
+
+
+def _app1_sheet(
+    blocks: list[str],
+) -> tuple[list[list[object]], list[tuple[int, int, int, int, str]]]:
+    upper: list[object] = ["Название ОО"]
+    for block in blocks:
+        upper += [block, ""]
+    lower: list[object] = [""] + ['" % 2"', "% Выс. рез-тов"] * len(blocks)
+    rows = [
+        ["Приложение 1"],
+        ["Список ОУ с низкими образовательными результатами (ШНОР)"],
+        ["Хасанский район"],
+        upper,
+        lower,
+        *[row[: 1 + 2 * len(blocks)] for row in SEED003_APP1_SCHOOLS],
+    ]
+    merges = [(3, 1 + 2 * i, 3, 2 + 2 * i, b) for i, b in enumerate(blocks)]
+    return rows, merges
+
+
+def test_seed003_shnor_list_loads_every_ogo_and_ege_block_with_its_procedure_subject_and_year(
+    tmp_path: Path,
+) -> None:
+    """The ШНОР table of seed 003 as printed: «ОГЭ МА 2019», «ЕГЭ РУ 2018» have no grade. On
+    fc70773 its 176 ОГЭ/ЕГЭ cells were stored as ВПР with subject, grade and year NULL."""
+    rows, merges = _app1_sheet(SEED003_APP1_BLOCKS)
+    path = write_xlsx(tmp_path / "app1.xlsx", {"Прил1": rows}, merges={"Прил1": merges})
+    result = read_one(
+        "municipal_tables", path, "municipal_tables/Хасанский район/ШНОР.xlsx", tmp_path
+    )
+    assert_accounting(result)
+    summary = file_row(result)
+    assert (summary["rows_loaded"], summary["rows_quarantined"]) == (11, 0)
+    loaded = result.rows.to_pylist()
+    assert len(loaded) == 11 * 32 and not result.quarantine.num_rows
+    # no label the block carried is left empty
+    for r in loaded:
+        assert r["procedure"] and r["subject_name"] and r["grade"] and r["procedure_year"], r
+    gia = [r for r in loaded if r["procedure"] in ("ОГЭ", "ЕГЭ")]
+    assert len(gia) == 176
+    assert {(r["procedure"], r["grade"]) for r in gia} == {("ОГЭ", 9), ("ЕГЭ", 11)}
+    cells = {
+        (r["entity_name"], r["block_label"], r["metric"]): (
+            r["procedure"], r["subject_key"], r["grade"], r["procedure_year"], r["value"]
+        )
+        for r in loaded
+    }  # fmt: skip
+    evening = "СОШ «Вечерняя (сменная) школа»"
+    assert cells[(evening, "ОГЭ МА 2019", "pct_mark2")] == ("ОГЭ", "ма", 9, 2019, 75)
+    assert cells[(evening, "ЕГЭ РУ 2018", "pct_high_results")] == ("ЕГЭ", "ру", 11, 2018, 0)
+    assert cells[("СОШ Посьет", "ЕГЭ МА 2019", "pct_mark2")] == ("ЕГЭ", "ма", 11, 2019, 0)
+    assert cells[("СОШ Посьет", "ОГЭ РУ 2018", "pct_high_results")] == ("ОГЭ", "ру", 9, 2018, 14)
+    assert cells[("СОШ №2 Славянка", "ЕГЭ РУ 2018", "pct_high_results")] == (
+        "ЕГЭ", "ру", 11, 2018, 35
+    )  # fmt: skip
+    assert cells[("СОШ Посьет", "ВПР МА 6 2018", "pct_mark2")] == ("ВПР", "ма", 6, 2018, 59)
+    # an ООШ has no ЕГЭ: «-» kept as missing, with its labels
+    andreevka = [r for r in gia if r["entity_name"] == "ООШ Андреевка" and r["procedure"] == "ЕГЭ"]
+    assert len(andreevka) == 8 and {r["missing_kind"] for r in andreevka} == {"no_data"}
+
+
+def test_an_unknown_block_header_is_quarantined_with_its_reason_and_the_other_blocks_load(
+    tmp_path: Path,
+) -> None:
+    blocks = ["ВПР МА 5 2019", "ОГЭ ХИ 2019", "Итоги 2019 г."]
+    rows, merges = _app1_sheet(blocks)
+    path = write_xlsx(tmp_path / "app1.xlsx", {"Прил1": rows}, merges={"Прил1": merges})
+    result = read_one("municipal_tables", path, "municipal_tables/Хасанский район/x.xlsx", tmp_path)
+    assert_accounting(result)
+    loaded = result.rows.to_pylist()
+    assert {r["block_label"] for r in loaded} == {"ВПР МА 5 2019"} and len(loaded) == 22
+    quarantined = result.quarantine.to_pylist()
+    assert len(quarantined) == 22  # 11 schools × the two unknown blocks
+    by_block = {q["field_name"]: q for q in quarantined if q["source_row"] == 7}
+    chem = by_block["block «ОГЭ ХИ 2019»"]
+    assert "unknown subject abbreviation «ХИ»" in chem["reason"]
+    assert chem["source_column"] == "ОГЭ ХИ 2019 (D, E)" and chem["cell_value"] == "38; 0"
+    assert "not recognised" in by_block["block «Итоги 2019 г.»"]["reason"]
+
+
+# seed 001, «Общеобразовательные организации г. Свободного в ходе ВПР достигли следующих
+# результатов» (2021): a grade row, then a row per subject, the header repeated per page; the
+# seed's own defects kept (grade 4 «Обществознание», «ЗД7», «Англ.яз»)
+SEED001_VPR = [
+    ["Результаты ВПР в г. Свободном, 2021 год"],
+    ["Общеобразовательный\nпредмет", "количество\nучастников", "Успеваемость", "Качество",
+     "Средний\nбалл"],
+    ["4 класс"],
+    ["Русский язык", 618, "91,27", "56,8", "3,6"],
+    ["Математика", 629, "95,55", "59,64", "3,96"],
+    ["Обществознание", 608, "98,68", "69,57", "3,8"],
+    ["6 класс"],
+    ["Общеобразовательный\nпредмет", "количество\nучастников", "Успеваемость", "Качество",
+     "Средний\nбалл"],
+    ["Математика", 614, "82,91", "30,42", "ЗД7"],
+    ["География", 307, "92,51", "35,18", "4,47"],
+    ["7 класс"],
+    ["Русский язык", 590, "74,07", "23,22", 3],
+    ["География", 572, "82,44", "15,46", "3,16"],
+    ["Англ.яз", 515, "68,35", "16,31", "2,87"],
+    ["Немецкий язык", 51, "74,51", "13,73", "2,87"],
+    ["Физика", 569, "83,83", "19,86", "3,08"],
+    ["8 класс"],
+    ["Русский", 493, "72,21", "32,05", "3,07"],
+    ["Биология", 182, "86,26", "41,21", "4,53"],
+]  # fmt: skip
+
+
+def test_seed001_vpr_subject_rows_english_written_short_is_a_subject_not_a_school(
+    tmp_path: Path,
+) -> None:
+    """«Англ.яз» (seed 001, 7 класс) was taken on fc70773 for a school named «Англ.яз», carried
+    to the rows below it: the town's totals published as a school's."""
+    path = write_xlsx(tmp_path / "vpr.xlsx", {"ВПР": SEED001_VPR})
+    result = read_one("municipal_tables", path, "municipal_tables/vpr.xlsx", tmp_path)
+    assert_accounting(result)
+    loaded = result.rows.to_pylist()
+    assert {(r["entity_name"], r["entity_kind"]) for r in loaded} == {("г. Свободном", "total")}
+    facts = {(r["grade"], r["subject_key"], r["metric"]): r["value"] for r in loaded}
+    assert facts[(7, "англяз", "participants")] == 515
+    assert facts[(7, "немецкийязык", "mean_score")] == 2.87
+    assert facts[(8, "биология", "quality_rate")] == 41.21
+    assert facts[(4, "обществознание", "participants")] == 608  # flagged in the warehouse
+    (q,) = result.quarantine.to_pylist()  # «ЗД7»: OCR damage, never guessed
+    assert (q["cell_value"], q["field_name"]) == ("ЗД7", "mean_score")
+    assert file_row(result)["rows_loaded"] == 11
+
+
+def test_an_unknown_subject_label_is_quarantined_with_its_reason_never_taken_for_a_school(
+    tmp_path: Path,
+) -> None:
+    # seed 001's shape (a subject table): «Родной язык» is no subject the seeds know
+    table = [*SEED001_VPR[:6], ["Родной язык", 601, "99,1", "70,2", "3,9"], *SEED001_VPR[6:]]
+    path = write_xlsx(tmp_path / "vpr.xlsx", {"ВПР": table})
+    result = read_one("municipal_tables", path, "municipal_tables/vpr.xlsx", tmp_path)
+    assert_accounting(result)
+    assert {r["entity_kind"] for r in result.rows.to_pylist()} == {"total"}
+    unknown = [q for q in result.quarantine.to_pylist() if q["field_name"] == "subject_name"]
+    assert len(unknown) == 1 and unknown[0]["source_row"] == 7
+    assert unknown[0]["cell_value"] == "Родной язык"
+    assert "unknown subject «Родной язык»" in unknown[0]["reason"]
+    assert "not taken for a school" in unknown[0]["reason"]
+    # seed 003's shape (a school row, then its subject rows): the same under a school
+    rows = _app2_rows()
+    rows.insert(7, ["", "Окр. мир", 49, 1, 30, 25, *[""] * 16])
+    path = write_xlsx(tmp_path / "app2.xlsx", {"Прил2": rows}, merges={"Прил2": _merges()})
+    result = read_one(
+        "municipal_tables", path, "municipal_tables/Хасанский муниципальный район/a.xlsx", tmp_path
+    )
+    assert_accounting(result)
+    entities = {r["entity_name"] for r in result.rows.to_pylist()}
+    assert entities == {"МБОУ СОШ № 1 пгт Славянка", "МБОУ СОШ № 2 пгт Славянка", "Итого по району"}
+    (unknown_row,) = [q for q in result.quarantine.to_pylist() if q["field_name"] == "subject_name"]
+    assert unknown_row["source_row"] == 8 and unknown_row["cell_value"] == "Окр. мир"
+    assert unknown_row["source_column"] == "ОО (B)"
+
+
 def test_a_table_without_its_municipality_is_refused(tmp_path: Path) -> None:
     rows = [
         ["Итоги ВПР в 2020-2021 учебном году"],

@@ -267,19 +267,15 @@ def _fixture(name: str) -> list[dict[str, str | None]]:
         return [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
-@pytest.mark.e2e
-@pytest.mark.xdist_group("pipeline")
-def test_school_names_of_seeds_001_and_003(pipeline: PipelineRun) -> None:
-    """The warehouse's own resolution view, run over the seeds' names and registry names."""
-    with duckdb.connect(str(pipeline.warehouse), read_only=True) as wh:
-        (view_sql,) = wh.execute(
-            "select sql from duckdb_views() where view_name = 'int_school_name_resolution'"
-        ).fetchone()
+def _resolve_seed_names(
+    view_sql: str, aliases: list[dict[str, str | None]]
+) -> dict[tuple[str, str], tuple[str, str | None, str | None, str]]:
+    """The warehouse's own resolution view run over the seeds' names and registry names, with
+    the given alias-file lines: (municipality, name) → (status, school_id, candidates, method)."""
     con = duckdb.connect()
-    con.execute("create schema intermediate; create schema reference")
+    con.execute("create schema intermediate; create schema reference; create schema staging")
     registry = _fixture("school_names_seeds_registry")
     written = _fixture("school_names_seeds_written")
-    expected = _fixture("school_names_seeds_expected")
     con.execute(
         "create table intermediate.int_school_years (school_id varchar, academic_year integer, "
         "region_code varchar, school_code_src varchar, school_short_name varchar, "
@@ -303,27 +299,86 @@ def test_school_names_of_seeds_001_and_003(pipeline: PipelineRun) -> None:
         "create table reference.school_name_aliases (region_code varchar, municipality_name "
         "varchar, name_as_written varchar, school_code_src varchar, note varchar)"
     )
+    con.execute(
+        "create table staging.stg_school_aliases__aliases (region_code varchar, "
+        "valid_from_year integer, municipality_name varchar, name_as_written varchar, "
+        "school_code_src varchar, note varchar)"
+    )
+    if aliases:
+        con.executemany(
+            "insert into staging.stg_school_aliases__aliases values (?, ?, ?, ?, ?, ?)",
+            [list(r.values()) for r in aliases],
+        )
     con.execute(view_sql)
-    got = {
-        (r[0], r[1]): (r[2], r[3], r[4])
+    return {
+        (r[0], r[1]): (r[2], r[3], r[4], r[5])
         for r in con.execute(
             "select municipality_name_reported, school_name_reported, resolution_status, "
-            "school_id, candidates from intermediate.int_school_name_resolution"
+            "school_id, candidates, method from intermediate.int_school_name_resolution"
         ).fetchall()
     }
+
+
+def _score(
+    got: dict[tuple[str, str], tuple[str, str | None, str | None, str]],
+    expected: list[dict[str, str | None]],
+) -> dict[str, int]:
+    """Resolved right / wrong / ambiguous / unknown against the names' known schools."""
+    score = {"right": 0, "wrong": 0, "ambiguous": 0, "unknown": 0}
+    for e in expected:
+        status, school_id, _, _ = got[
+            (str(e["municipality_name_reported"]), str(e["school_name_reported"]))
+        ]
+        if status == "resolved":
+            score["right" if school_id == e["true_school_id"] else "wrong"] += 1
+        else:
+            score[status] += 1
+    return score
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("pipeline")
+def test_school_names_of_seeds_001_and_003(pipeline: PipelineRun) -> None:
+    """The warehouse's own resolution view, run over the seeds' names and registry names whose
+    full names end as the legal register writes them («…пгт Хасан» Хасанского муниципального
+    района): on fc70773 «МКОУ СОШ пгт Хасан» fitted all ten СОШ of the district."""
+    with duckdb.connect(str(pipeline.warehouse), read_only=True) as wh:
+        (view_sql,) = wh.execute(
+            "select sql from duckdb_views() where view_name = 'int_school_name_resolution'"
+        ).fetchone()
+    expected = _fixture("school_names_seeds_expected")
+    got = _resolve_seed_names(view_sql, [])
     wrong = [
         (e["school_name_reported"], e["resolution_status"], e["school_id"], got[key])
         for e in expected
-        if (got[key := (e["municipality_name_reported"], e["school_name_reported"])][:2])
+        if (got[key := (str(e["municipality_name_reported"]), str(e["school_name_reported"]))][:2])
         != (e["resolution_status"], e["school_id"])
     ]
-    resolved = sum(1 for e in expected if e["resolution_status"] == "resolved")
+    by_rules = _score(got, expected)
+    seeds_only = [e for e in expected if str(e["provenance"]).startswith("seed")]
     print(
-        f"\nschool names of seeds 001/003: {len(expected)} variants, {resolved} with a school, "
-        f"{resolved - len(wrong)} resolved by the rules (no alias); wrong: {len(wrong)}"
+        f"\nschool names of seeds 001/003: {len(expected)} variants ({len(seeds_only)} printed "
+        f"in the seeds), {sum(1 for e in expected if e['school_id'])} with a school; "
+        f"by the rules: {by_rules}; seeds' own variants: {_score(got, seeds_only)}"
     )
     assert not wrong, wrong
+    assert by_rules["wrong"] == 0
+    assert got[("Хасанский муниципальный округ", "МКОУ СОШ пгт Хасан")][:2] == (
+        "resolved",
+        "25-251011",
+    )
     bare = got[("Хасанский муниципальный округ", "МБОУ СОШ №2")]
     assert bare[0] == "ambiguous" and bare[2] == (
         "251002 МБОУ СОШ № 2 пгт Славянка; 251004 МКОУ СОШ № 2 с. Барабаш"
+    )
+    # the fix is data the user supplies: an alias file in landing/school_aliases/
+    with_file = _resolve_seed_names(view_sql, _fixture("school_names_seeds_alias_file"))
+    by_file = _score(with_file, expected)
+    print(f"with the alias file (2 lines): {by_file}")
+    assert by_file == {"right": by_rules["right"] + 2, "wrong": 0, "ambiguous": 0, "unknown": 1}
+    assert with_file[("Хасанский муниципальный округ", "МБОУ СОШ №2")] == (
+        "resolved",
+        "25-251002",
+        "251002 МБОУ СОШ № 2 пгт Славянка",
+        "alias_file",
     )

@@ -47,22 +47,44 @@
     ({{ text }} like '%филиал%')
 {%- endmacro %}
 
-{#- The remaining words (the settlement and anything unusual), space-separated: the honoree,
-    numbers and punctuation removed. Words of one or two letters (г, с, п, д) and stop words
-    (school_name_is_stop_word) are dropped per word by the caller. -#}
+{#- The text without the territory it names as context, not identity: «Хасанского
+    муниципального района», «Хасанский район», «Амурского муниципального округа», «Приморского
+    края», «Амурской области» (registry full names end so: «…школа пгт Хасан Хасанского
+    муниципального района»; compared word by word, «хасанского» made every school of the
+    district fit «СОШ пгт Хасан»). A settlement («пгт Хасан», «г. Амурск») stays. -#}
+{% macro school_name_without_territory(text) -%}
+    regexp_replace(
+        regexp_replace(
+            {{ text }},
+            '(^|\s)[а-я-]+ (муниципальн[а-я]* )?(район|района|районе|району|округ|округа|округе|округу)([^а-я]|$)',
+            ' ', 'g'
+        ),
+        '(^|\s)[а-я-]+ (край|края|крае|краю|область|области|республика|республики|республике)([^а-я]|$)',
+        ' ', 'g'
+    )
+{%- endmacro %}
+
+{#- The remaining words (the settlement and anything unusual), space-separated: the territory
+    and the honoree, numbers and punctuation removed. Words of one or two letters (г, с, п, д),
+    stop words (school_name_is_stop_word) and the municipality's own name in any case form
+    (int_school_name_resolution: «хасанского» in Хасанский округ, unless a settlement of the
+    municipality is called so, as г. Амурск in Амурский район) are dropped per word by the
+    caller. -#}
 {% macro school_name_words(text) -%}
-    trim(regexp_replace({{ school_name_without_honoree(text) }}, '[^а-яa-z]+', ' ', 'g'))
+    trim(regexp_replace({{ school_name_without_honoree(school_name_without_territory(text)) }}, '[^а-яa-z]+', ' ', 'g'))
 {%- endmacro %}
 
-{#- Words that say the legal form, the kind or the settlement type, not which school. -#}
+{#- Words that say the legal form, the kind, the settlement or territory type, not which
+    school. -#}
 {% macro school_name_is_stop_word(word) -%}
-    {{ regex_matches(word, "'^([мгчн]?[бак]?н?оу|сош|оош|нош|пгт|рп|им|имени|филиал[а-я]*|школ[а-я]*|средн[а-я]*|основн[а-я]*|начальн[а-я]*|общеобразовательн[а-я]*|муниципальн[а-я]*|бюджетн[а-я]*|казенн[а-я]*|автономн[а-я]*|учреждени[а-я]*|государственн[а-я]*|гимнази[а-я]*|лице[йя][а-я]*|вечерн[а-я]*|сменн[а-я]*|село|поселок|поселка|город[а-я]*|деревн[а-я]*)$'") }}
+    {{ regex_matches(word, "'^([мгчн]?[бак]?н?оу|сош|оош|нош|пгт|рп|им|имени|филиал[а-я]*|школ[а-я]*|средн[а-я]*|основн[а-я]*|начальн[а-я]*|общеобразовательн[а-я]*|муниципальн[а-я]*|бюджетн[а-я]*|казенн[а-я]*|автономн[а-я]*|учреждени[а-я]*|государственн[а-я]*|гимнази[а-я]*|лице[йя][а-я]*|вечерн[а-я]*|сменн[а-я]*|село|поселок|поселка|город[а-я]*|деревн[а-я]*|район[а-я]*|округ[а-я]*|кра[йяею]|област[а-я]*|республик[а-я]*|образовани[а-я]*)$'") }}
 {%- endmacro %}
 
-{#- A word's comparable stem: its first five letters (case endings vary: "г. Свободного" is
-    "г. Свободный"). -#}
+{#- A word's comparable stem: the word without its case ending (word_stem): "г. Свободного"
+    is "г. Свободный", "Славянки" is "Славянка", and "Хасан" is not "Хасанского" (fc70773
+    compared the first five letters, and the village matched the district). -#}
 {% macro school_name_stem(word) -%}
-    left({{ word }}, 5)
+    {{ word_stem(word) }}
 {%- endmacro %}
 
 {#- One row per word of a space-separated text (DuckDB: unnest over string_split). -#}

@@ -48,3 +48,34 @@
 {% macro sql_literal(value) -%}
     {%- if value is none -%}null{%- else -%}'{{ (value | string) | replace("'", "''") }}'{%- endif -%}
 {%- endmacro %}
+
+
+{#- How many decimals a number was printed with: "86,5" → 1, "91,27 %" → 2, "47" → 0. -#}
+{% macro printed_decimals(text) -%}
+    {{ return(adapter.dispatch('printed_decimals', 'msoko')(text)) }}
+{%- endmacro %}
+
+{% macro default__printed_decimals(text) -%}
+    length(regexp_extract({{ text }}, '[.,](\d+)', 1))
+{%- endmacro %}
+
+{#- A Russian word without its case ending, for comparing words in any grammatical case:
+    "хасанского" → "хасанск", "свободного" / "свободный" → "свободн", "славянки" → "славянк",
+    "хасан" stays "хасан" (a settlement is not the district's adjective). Words of four letters
+    or fewer are kept whole. -#}
+{% macro word_stem(word) -%}
+    case
+        when length({{ word }}) > 4
+            then regexp_replace(
+                {{ word }},
+                '(ами|ями|ого|его|ому|ему|ыми|ими|ых|их|ой|ей|ый|ий|ая|яя|ое|ее|ые|ие|ом|ем|ую|юю|ов|ев|ах|ях|ам|ям|а|я|о|е|и|ы|у|ю|ь)$',
+                ''
+            )
+        else {{ word }}
+    end
+{%- endmacro %}
+
+{#- Lower case, ё → е, every run of characters other than letters and digits as one space. -#}
+{% macro words_text(text) -%}
+    trim(regexp_replace(replace(lower({{ text }}), 'ё', 'е'), '[^а-яa-z0-9]+', ' ', 'g'))
+{%- endmacro %}

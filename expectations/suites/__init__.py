@@ -15,6 +15,7 @@ from expectations.suites import (
     olympiad_results,
     published_aggregates,
     registry_changes,
+    school_aliases,
     school_forms,
     schools,
     vpr_pupil_results,
@@ -52,4 +53,5 @@ SUITES: dict[str, Suite] = {
     "municipal_tables": Suite(
         "published_aggregates", published_aggregates.FRAME_SQL, published_aggregates.CHECKS
     ),
+    "school_aliases": Suite("school_aliases", school_aliases.FRAME_SQL, school_aliases.CHECKS),
 }

@@ -19,6 +19,7 @@ derives (achieved / not_achieved / no_data), and each form's reported summary.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from ingestion.samples.generate import SheetWriter, Truth, write_xlsx
 CATALOGUE = (
     Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "indicator_catalogue.csv"
 )
+PROGRAMMES = CATALOGUE.with_name("indicator_programmes.csv")
 
 
 def catalogue() -> dict[str, list[dict[str, str]]]:
@@ -37,6 +39,32 @@ def catalogue() -> dict[str, list[dict[str, str]]]:
         for row in csv.DictReader(handle):
             by_programme.setdefault(row["programme_code"], []).append(row)
     return by_programme
+
+
+def programmes() -> dict[str, dict[str, str]]:
+    """programme_code -> its row of the indicator_programmes seed (title_pattern, form_title)."""
+    with open(PROGRAMMES, encoding="utf-8") as handle:
+        return {row["programme_code"]: row for row in csv.DictReader(handle)}
+
+
+def form_title(programme: str) -> str:
+    """The title line a programme's form carries: the seed's form_title, which the programme's
+    own title_pattern must recognise (the warehouse places a form by that pattern; fc70773's
+    template wrote the municipal project's title for every programme)."""
+    row = programmes()[programme]
+    title = row["form_title"]
+    # the warehouse matches lower(title) with RE2; these patterns are plain enough for Python's re
+    matched = [
+        code
+        for code, other in programmes().items()
+        if re.search(other["title_pattern"], title.lower())
+    ]
+    if matched != [programme]:
+        raise ValueError(
+            f"the form title of {programme} «{title}» is recognised as {matched or 'nothing'} "
+            "by the indicator_programmes seed: fix form_title or title_pattern"
+        )
+    return title
 
 
 def genitive(municipality: str) -> str:
@@ -498,29 +526,30 @@ def _quarter_form_with_ocr_damage(
     write_xlsx(landing / rel, [sheet])
 
 
-def write_template(path: Path, programme: str = "mp_quality", year: int = 2024) -> Path:
-    """A plan/fact form to fill by hand: the title lines, the header, one row per catalogue
-    indicator of ``programme`` with its number, name and unit, plan and fact left empty."""
+def write_template(
+    path: Path,
+    programme: str = "mp_quality",
+    year: int = 2024,
+    territory: str = "<Название> муниципального района",
+) -> Path:
+    """A plan/fact form to fill by hand: the programme's own title (the indicator_programmes
+    seed's form_title, which its title_pattern recognises), the territory and period lines, the
+    header, one row per catalogue indicator of ``programme`` with its number, name and unit,
+    plan and fact left empty. Replace the territory placeholder with the municipality's name
+    in the genitive («Енисейского муниципального района») or pass ``territory``."""
     truth = Truth()
     sheet = SheetWriter(truth, path.name, "indicators", year - 1, "Показатели")
-    sheet.add(
-        [
-            "Анализ эффективности реализации муниципального проекта по повышению качества "
-            "образования"
-        ],
-        "skipped",
-    )
-    sheet.add(["в общеобразовательных учреждениях <Название> муниципального района"], "skipped")
+    sheet.add([form_title(programme)], "skipped")
+    sheet.add([f"в общеобразовательных учреждениях {territory}"], "skipped")
     sheet.add([f"за {year} год"], "skipped")
     sheet.add(
         ["№", "Показатели", "Ед. изм.", f"План {year}", f"Факт {year}", "Примечание"], "skipped"
     )
     for item in catalogue()[programme]:
         sheet.add([item["indicator_code"], item["indicator_name"], item["unit"]], "loaded")
-    sheet.add([""], "skipped")
-    sheet.add(
-        ["Из N показателей Проекта достигли плановый показатель M, что составляет X%."], "skipped"
-    )
+    # no summary line: a placeholder "Из N показателей …" is no summary and would be read as a
+    # row without an indicator number; a form may add its own «Из 16 показателей … 12, что
+    # составляет 75%» under the table
     write_xlsx(path, [sheet])
     return path
 
@@ -532,8 +561,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("Шаблон_показатели.xlsx"))
     parser.add_argument("--programme", default="mp_quality", choices=sorted(catalogue()))
     parser.add_argument("--year", type=int, default=2024, help="the calendar year of the form")
+    parser.add_argument(
+        "--territory",
+        default="<Название> муниципального района",
+        help="the municipality in the genitive, e.g. 'Енисейского муниципального района'",
+    )
     args = parser.parse_args(argv)
-    print(write_template(args.out, args.programme, args.year))
+    print(write_template(args.out, args.programme, args.year, args.territory))
 
 
 if __name__ == "__main__":

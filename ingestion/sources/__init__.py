@@ -18,6 +18,7 @@ from ingestion.sources.municipal_tables import MunicipalTablesReader
 from ingestion.sources.olympiad import OlympiadProtocolReader
 from ingestion.sources.registry import RegistryReader
 from ingestion.sources.registry_changes import RegistryChangesReader
+from ingestion.sources.school_aliases import SchoolAliasesReader
 from ingestion.sources.school_forms import SchoolFormsReader
 from ingestion.sources.vpr_fisoko import VprFisokoReader
 from ingestion.sources.vpr_forms import VprFormsReader
@@ -41,6 +42,7 @@ READERS: dict[str, Reader] = {
         SchoolFormsReader(),
         MunicipalTablesReader(),
         VprFormsReader(),
+        SchoolAliasesReader(),
     )
 }
 

@@ -33,7 +33,7 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,15 +97,23 @@ METRIC_KIND = {name: kind for name, kind, _ in METRICS}
 #: label columns: the entity or subject the row is about
 _LABEL_HEADERS = re.compile(
     r"^(оо|названиеоо|наименованиеоо|образовательнаяорганизация|школа|наименованиепредмета|"
-    r"предмет|наименование|муниципалитет|территория|мо)$"
+    r"предмет|общеобразовательныйпредмет|учебныйпредмет|наименование|муниципалитет|"
+    r"территория|мо)$"
 )
+_SUBJECT_HEADER = re.compile(r"предмет")
+_TITLE_GRADE = re.compile(r"(?<![\d-])(\d{1,2})\s*-?\s*(?:х|ых|е|м)?\s*(?:класс|кл\.)", re.I)
 _NUMBER_HEADER = re.compile(r"^(№|№пп|n)$")
 _BLOCK_GRADE = re.compile(r"^(\d{1,2})\s*(класс|кл\.?)$", re.I)
+#: a procedure-year block as seed 003 prints them: "ВПР МА 5 2019" (procedure, subject
+#: abbreviation, grade, year) and "ОГЭ МА 2019", "ЕГЭ РУ 2018" (no grade: ОГЭ is grade 9, ЕГЭ
+#: grade 11); "ГВЭ-9", "ГИА-11" and a "5 кл." grade are read too
 _BLOCK_PROCEDURE = re.compile(
-    r"^(?P<procedure>ВПР|ЕГЭ|ОГЭ|ГВЭ)\s+(?P<subject>[А-ЯЁA-Z]{2,4})\s+(?P<grade>\d{1,2})"
-    r"\s+(?P<year>20\d\d)$",
+    r"^(?P<procedure>ВПР|ЕГЭ|ОГЭ|ГВЭ|ГИА)[\s-]*(?P<level>9|11)?\s+(?P<subject>[А-ЯЁA-Z]{2,4})\.?"
+    r"\s+(?:(?P<grade>\d{1,2})\s*(?:класс\w*|кл\.?)?\s+)?(?P<year>20\d\d)(?:\s*г\.?)?$",
     re.I,
 )
+#: the grade a procedure is written in when its block says none (ВПР needs one)
+PROCEDURE_GRADE = {"ОГЭ": 9, "ЕГЭ": 11, "ГВЭ-9": 9, "ГВЭ-11": 11}
 _PROCEDURE = re.compile(r"\b(ВПР|ЕГЭ|ОГЭ|ГВЭ|ГИА-?9|ГИА-?11)", re.I)
 _PUBLISHER = re.compile(
     r"((?:[А-ЯЁ][\w-]+\s+){1,2}(?:муниципальн\w+\s+)?(?:район\w*|округ\w*)"
@@ -144,8 +152,35 @@ def _metric_key(text: str) -> str:
 
 
 def subject_aliases() -> set[str]:
+    return set(subject_codes())
+
+
+def subject_codes() -> dict[str, str]:
+    """alias key -> subject code, from the subject_aliases seed."""
     with open(SUBJECT_ALIASES, encoding="utf-8") as handle:
-        return {row["alias_key"] for row in csv.DictReader(handle)}
+        return {row["alias_key"]: row["subject_code"] for row in csv.DictReader(handle)}
+
+
+def _title_subject(title: str, aliases: set[str]) -> str | None:
+    """The one subject a title names ("Итоги ВПР по математике"), as written; None when it names
+    none or several (then the rows or blocks must say)."""
+    codes = subject_codes()
+    words = re.findall(r"[^\W\d_]+", clean_text(title))
+    found: dict[str, str] = {}
+    for size in (2, 1):
+        for i in range(len(words) - size + 1):
+            phrase = " ".join(words[i : i + size])
+            key = subject_key(phrase)
+            if len(key) >= 5 and key in aliases:
+                found.setdefault(codes[key], phrase)
+    # "русскому языку и математике": two subjects, the title cannot label a row
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _title_grade(title: str) -> int | None:
+    """The one grade a title names ("… в 5-х классах"); None for none or a range ("4-8 классах")."""
+    grades = {int(m[1]) for m in _TITLE_GRADE.finditer(clean_text(title))}
+    return next(iter(grades)) if len(grades) == 1 else None
 
 
 def _is_total(label: str) -> bool:
@@ -190,6 +225,66 @@ def parse_cell(text: str, kind: str) -> ParsedCell:
 
 
 @dataclass(frozen=True)
+class Block:
+    """What a block header of a two-row header says, or why it cannot be read."""
+
+    grade: int | None = None
+    procedure: str | None = None  # ВПР, ОГЭ, ЕГЭ, ГВЭ-9, ГВЭ-11
+    subject: str | None = None  # the abbreviation as written ("МА")
+    year: int | None = None  # calendar year of the block
+    error: str | None = None  # a block header that is there but not understood
+
+    @property
+    def recognised(self) -> bool:
+        return self.error is None and any(
+            x is not None for x in (self.grade, self.procedure, self.subject)
+        )
+
+
+def _procedure_code(name: str, level: str | None) -> str:
+    name = name.upper()
+    if name == "ГИА":
+        return "ОГЭ" if level == "9" else "ЕГЭ"
+    if name == "ГВЭ" and level:
+        return f"ГВЭ-{level}"
+    return name
+
+
+def parse_block(block: str, aliases: set[str] | None = None) -> Block:
+    """A block header: "4 класс", "ВПР МА 5 2019", "ОГЭ МА 2019", "ЕГЭ РУ 2018" (seed 003).
+
+    A non-empty header that is neither, or whose subject abbreviation is not in the
+    subject_aliases seed, is returned with the reason (its cells are quarantined, never loaded
+    with empty labels)."""
+    text = clean_text(block)
+    if not text:
+        return Block()
+    m = _BLOCK_GRADE.match(text)
+    if m:
+        return Block(grade=int(m[1]))
+    m = _BLOCK_PROCEDURE.match(text)
+    if m:
+        subject = m["subject"]
+        if aliases is not None and subject_key(subject) not in aliases:
+            return Block(
+                error=f"unknown subject abbreviation «{subject}» in the block «{text}»: "
+                "not in the subject_aliases seed (МА = математика, РУ = русский язык, …)"
+            )
+        return Block(
+            grade=int(m["grade"]) if m["grade"] else None,
+            procedure=_procedure_code(m["procedure"], m["level"]),
+            subject=subject,
+            year=int(m["year"]),
+        )
+    if aliases is not None and subject_key(text) in aliases:
+        return Block(subject=text)  # a subject block: "Русский язык" over its measures
+    return Block(
+        error=f"block header «{text}» not recognised: expected a grade («5 класс») or a "
+        "procedure, subject, grade and year («ВПР МА 5 2019», «ОГЭ МА 2019», «ЕГЭ РУ 2018»)"
+    )
+
+
+@dataclass(frozen=True)
 class ValueColumn:
     position: int  # grid column index (c<position>)
     block: str  # the block header as written ("4 класс", "ВПР МА 5 2019", "")
@@ -199,17 +294,17 @@ class ValueColumn:
     procedure: str | None
     subject: str | None  # from the block ("МА")
     year: int | None  # calendar year of the block
+    block_error: str | None = None  # the block header is not understood: cells quarantined
 
 
-def _block_parts(block: str) -> tuple[int | None, str | None, str | None, int | None]:
-    text = clean_text(block)
-    m = _BLOCK_GRADE.match(text)
-    if m:
-        return int(m[1]), None, None, None
-    m = _BLOCK_PROCEDURE.match(text)
-    if m:
-        return int(m["grade"]), m["procedure"].upper(), m["subject"], int(m["year"])
-    return None, None, None, None
+def _is_block_row(upper: Sequence[str], metric_row: Sequence[str]) -> bool:
+    """The row above the measures holds blocks (not a title line spread over the columns):
+    a recognised block, or different texts over the value columns."""
+    over_values = {
+        upper[p] for p, text in enumerate(metric_row) if text and metric_of(text) and p < len(upper)
+    } - {""}
+    aliases = subject_aliases()
+    return any(parse_block(u, aliases).recognised for u in over_values) or len(over_values) > 1
 
 
 def _forward_fill(row: Sequence[str]) -> list[str]:
@@ -269,7 +364,7 @@ class MunicipalTablesReader(Reader):
         index = best[1]
         metric_row = head[index]
         upper = _forward_fill(head[index - 1]) if index > 0 else [""] * len(metric_row)
-        has_blocks = any(_block_parts(u)[0] is not None for u in upper)
+        has_blocks = _is_block_row(upper, metric_row)
         rows = (index, index + 1) if has_blocks else (index + 1,)
         columns: dict[str, str] = {}
         labels: dict[str, str] = {}
@@ -295,7 +390,9 @@ class MunicipalTablesReader(Reader):
         ]
         return Layout(rows, columns, labels, title_lines=title)
 
-    def value_columns(self, grid: Grid, layout: Layout) -> list[ValueColumn]:
+    def value_columns(
+        self, grid: Grid, layout: Layout, aliases: set[str] | None = None
+    ) -> list[ValueColumn]:
         head = [[clean_text(c) for c in row] for row in grid.head]
         upper = (
             _forward_fill(head[layout.header_rows[0] - 1]) if len(layout.header_rows) == 2 else []
@@ -307,14 +404,36 @@ class MunicipalTablesReader(Reader):
                 continue
             position = int(column[1:])
             block = upper[position] if position < len(upper) else ""
-            grade, procedure, subject, year = _block_parts(block)
+            parsed = parse_block(block, aliases)
             metric = metric_of(metric_row[position])
             assert metric is not None
             out.append(
                 ValueColumn(
-                    position, block, metric_row[position], metric, grade, procedure, subject, year
+                    position,
+                    block,
+                    metric_row[position],
+                    metric,
+                    parsed.grade,
+                    parsed.procedure,
+                    parsed.subject,
+                    parsed.year,
+                    parsed.error,
                 )
             )
+        # the same measure twice with nothing above telling the columns apart: not guessed
+        seen: dict[tuple[str, str], int] = {}
+        for v in out:
+            seen[(v.block, v.metric)] = seen.get((v.block, v.metric), 0) + 1
+        out = [
+            v
+            if v.block_error or seen[(v.block, v.metric)] == 1
+            else replace(
+                v,
+                block_error=f"the measure «{v.label}» appears in {seen[(v.block, v.metric)]} "
+                "columns with no block header (grade, procedure, subject) telling them apart",
+            )
+            for v in out
+        ]
         return sorted(out, key=lambda v: v.position)
 
     def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
@@ -429,10 +548,16 @@ class MunicipalTablesReader(Reader):
         rows: list[dict[str, Any]],
         quarantine: list[dict[str, Any]],
     ) -> tuple[dict[str, int], dict[str, int]]:
-        values = self.value_columns(grid, layout)
+        values = self.value_columns(grid, layout, aliases)
         metric_texts = {v.label.lower() for v in values}
         first_value = values[0].position
         label_pos = int(layout.columns["label"][1:]) if "label" in layout.columns else None
+        # a label column headed «предмет» holds subjects only: a label that is no known subject
+        # is an unknown subject, never a school (seed 001's «Англ.яз» was read as a school)
+        subject_rows = bool(_SUBJECT_HEADER.search(_metric_key(layout.labels.get("label", ""))))
+        title = str(ctx.values.get("table_title") or "")
+        title_subject = _title_subject(title, aliases)
+        title_grade = _title_grade(title)
         cols = ", ".join(grid.columns)
         data = con.execute(f"select _row, {cols} from {grid.view} order by _row").fetchall()
         counts = {"loaded": 0, "quarantined": 0, "skipped": 0}
@@ -451,10 +576,16 @@ class MunicipalTablesReader(Reader):
             "batch_id": batch_id,
             "academic_year": ctx.academic_year,
         }
+        label_column = (
+            f"{layout.labels.get('label', '')} ({grid.column_label(layout.columns['label'])})"
+            if label_pos is not None
+            else "the first column"
+        )
         # state carried down the rows
         entity: str | None = None
         entity_kind = "total"
-        grade: int | None = {"ЕГЭ": 11, "ОГЭ": 9}.get(ctx.values["procedure"])
+        in_group = False  # the entity was set by a row without values (seed 003 Приложение 2)
+        grade: int | None = PROCEDURE_GRADE.get(ctx.values["procedure"], title_grade)
         seen_rows = 0
         for record in data:
             seen_rows += 1
@@ -470,8 +601,10 @@ class MunicipalTablesReader(Reader):
                 skip("blank")
                 continue
             leading = cells[label_pos] if label_pos is not None else ""
+            before = [c for c in cells[:first_value] if c]
+            numbered = any(re.fullmatch(r"\d+\.?", c) for c in before)
             if not leading:
-                texts = [c for c in cells[:first_value] if c and not re.fullmatch(r"\d+\.?", c)]
+                texts = [c for c in before if not re.fullmatch(r"\d+\.?", c)]
                 leading = texts[-1] if texts else ""
             value_cells = [(v, cells[v.position]) for v in values if cells[v.position]]
             if sum(1 for _, c in value_cells if c.lower() in metric_texts) >= 2:
@@ -480,6 +613,7 @@ class MunicipalTablesReader(Reader):
             block = _BLOCK_GRADE.match(leading) if leading else None
             if block and not value_cells:
                 grade = int(block[1])
+                subject_rows = True  # seed 001: «4 класс», then a row per subject
                 skip("grade block")
                 continue
             if leading and _is_footer(leading) and not _is_total(leading):
@@ -490,22 +624,73 @@ class MunicipalTablesReader(Reader):
             if not is_subject and not value_cells:
                 entity = leading or entity
                 entity_kind = "total" if _is_total(leading) else "school"
+                in_group = True
                 skip("group (school or totals row carried to the rows below)")
                 continue
             if is_subject:
                 subject_name: str | None = leading
                 row_entity, row_kind = entity or ctx.values["publisher"], entity_kind
+            elif leading and _is_total(leading):
+                subject_name = None
+                row_entity, row_kind = leading, "total"
+                entity, entity_kind, in_group = row_entity, row_kind, False
+            elif subject_rows or (in_group and not numbered):
+                # a row of values under a school (or in a table of subjects) whose label is no
+                # known subject: quarantined with the reason, never taken for a school
+                why = (
+                    f"unknown subject «{leading}»: not in the subject_aliases seed; the row is "
+                    "not taken for a school (add the spelling to the seed)"
+                    if leading
+                    else "values without a subject label in a table of subject rows"
+                )
+                quarantine.append(
+                    lineage
+                    | {
+                        "source_row": row_number,
+                        "source_column": label_column,
+                        "field_name": "subject_name",
+                        "cell_value": leading,
+                        "reason": why,
+                    }
+                )
+                counts["quarantined"] += 1
+                continue
             else:
                 subject_name = None
                 row_entity = leading or entity or ctx.values["publisher"]
-                row_kind = "total" if _is_total(leading) else "school"
-                entity, entity_kind = row_entity, row_kind
+                row_kind = "school" if leading else entity_kind
+                entity, entity_kind, in_group = row_entity, row_kind, False
             hint = re.match(r"^\s*(\d{1,2})\s*[.)]", leading) if is_subject else None
             out: list[dict[str, Any]] = []
             errors: list[dict[str, Any]] = []
+            block_errors: dict[str, list[tuple[ValueColumn, str]]] = {}
             for v, text in value_cells:
-                parsed = parse_cell(text, METRIC_KIND[v.metric])
                 column = f"{' / '.join(t for t in (v.block, v.label) if t)} ({grid.column_label(f'c{v.position}')})"
+                procedure = v.procedure or ctx.values["procedure"]
+                subject = subject_name or v.subject or title_subject
+                cell_grade = (
+                    v.grade
+                    if v.grade is not None
+                    else PROCEDURE_GRADE.get(v.procedure or "", grade)
+                    if v.procedure
+                    else grade
+                )
+                problem = v.block_error
+                if problem is None and subject is None:
+                    problem = (
+                        "the subject was not found: no subject row, no subject in the block "
+                        "header, and the title names none (or several)"
+                    )
+                if problem is None and cell_grade is None:
+                    problem = (
+                        "the grade was not found: no grade block («5 класс»), no grade in the "
+                        "block header («ВПР МА 5 2019»), no grade row, no single grade in the title"
+                    )
+                if problem is not None:
+                    unread = v if v.block_error else replace(v, block_error=problem)
+                    block_errors.setdefault(v.block or column, []).append((unread, text))
+                    continue
+                parsed = parse_cell(text, METRIC_KIND[v.metric])
                 if parsed.error:
                     errors.append(
                         lineage
@@ -518,19 +703,19 @@ class MunicipalTablesReader(Reader):
                         }
                     )
                     continue
-                subject = subject_name or v.subject
                 out.append(
                     lineage
                     | ctx.values
                     | {
                         "source_row": row_number,
                         "region_code": file.region_code,
+                        "procedure": procedure,
                         "entity_name": row_entity,
                         "entity_kind": row_kind,
                         "subject_name": subject,
                         "subject_key": subject_key(subject) if subject else None,
                         "subject_code_hint": hint[1] if hint else None,
-                        "grade": v.grade if v.grade is not None else grade,
+                        "grade": cell_grade,
                         "procedure_year": v.year,
                         "block_label": v.block or None,
                         "metric": v.metric,
@@ -544,12 +729,30 @@ class MunicipalTablesReader(Reader):
                         "source_column": column,
                     }
                 )
+            # cells whose block (or label) cannot be told: one quarantine record per row and
+            # block, the row's other blocks still load
+            for block_text, unread_cells in block_errors.items():
+                letters = ", ".join(
+                    grid.column_label(f"c{column.position}") for column, _ in unread_cells
+                )
+                quarantine.append(
+                    lineage
+                    | {
+                        "source_row": row_number,
+                        "source_column": f"{block_text} ({letters})",
+                        "field_name": f"block «{block_text}»",
+                        "cell_value": "; ".join(t for _, t in unread_cells),
+                        "reason": str(unread_cells[0][0].block_error),
+                    }
+                )
             if errors:
                 counts["quarantined"] += 1
                 quarantine.extend(errors)
             elif out:
                 counts["loaded"] += 1
                 rows.extend(out)
+            elif block_errors:
+                counts["quarantined"] += 1
             else:
                 skip("blank")
         # CSV lines DuckDB never returned are empty lines

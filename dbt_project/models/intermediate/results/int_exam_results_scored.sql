@@ -1,8 +1,9 @@
 {#- ЕГЭ, ОГЭ, ГВЭ-9 and ГВЭ-11 results per pupil with the school resolved (region + РЦОИ code), the subject
     resolved (FCT code within the exam kind), the pupil key made school-specific, and the
     result judged against that year's thresholds from the seeds (never literals):
-    100-point ЕГЭ subjects by ege_min_scores and ege_score_bands; mark-graded results
-    (ОГЭ, base mathematics) pass with mark >= 3. Unresolved rows keep NULL keys and are
+    100-point ЕГЭ subjects by ege_min_scores and ege_score_bands; ЕГЭ base mathematics, graded
+    on a mark scale, by the minimum mark of ege_min_scores (min_mark 3: a «2» is below the
+    minimum, is_below_min); other mark-graded results (ОГЭ, ГВЭ) pass with mark >= 3. Unresolved rows keep NULL keys and are
     reported by int_unresolved_rows. An appeal (stg_gia_appeals__appeals) matched by pupil key,
     school code, exam, subject and date replaces the score (test score for 100-point ЕГЭ, else
     the mark) and keeps score_before_appeal and appeal_change. Pupils who did not sit
@@ -100,6 +101,7 @@ resolved as (
             when i.school_id is not null then {{ surrogate_key(['r.person_key', 'i.school_id']) }}
         end as participant_key,
         m.min_score,
+        m.min_mark,
         m.min_score_university,
         m.is_verified as is_min_score_verified,
         b.mid_band_from,
@@ -124,8 +126,16 @@ scored as (
         case
             when process_status <> 'ok' then null
             when test_score is not null then test_score >= min_score
-            when mark is not null then mark >= 3
+            when mark is not null then mark >= coalesce(min_mark, 3)
         end as passed_min,
+        -- below the year's minimum: a 100-point score under min_score, or a mark under the
+        -- minimum mark of a mark-graded ЕГЭ subject (base mathematics: «2»); NULL where the
+        -- seed sets no minimum (ОГЭ marks: low_result «2», not "below the minimum")
+        case
+            when process_status <> 'ok' then null
+            when test_score is not null then test_score < min_score
+            when mark is not null and min_mark is not null then mark < min_mark
+        end as is_below_min,
         case
             when test_score is not null and min_score_university is not null
                 then test_score >= min_score_university

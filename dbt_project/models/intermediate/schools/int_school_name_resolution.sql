@@ -2,15 +2,22 @@
     names, resolved with the registry of that academic year (int_school_years), in this order:
 
     1. code: the row's Код ОО, when given (an unknown code is not guessed from the name);
-    2. alias: the school_name_aliases seed (region, municipality, name as written);
-    3. name: within the municipality, the registry schools whose short or full name reads as
+    2. alias_file: an alias file the user put into landing/school_aliases/ (stg_school_aliases
+       __aliases: municipality, name as written, Код ОО, from the academic year its title
+       names); it wins over the seed;
+    3. alias: the school_name_aliases seed (region, municipality, name as written);
+    4. name: within the municipality, the registry schools whose short or full name reads as
        the same {kind, number, is_branch} (school_names macros) and holds every remaining word
-       of the written name (the settlement, by its first five letters). A missing kind or
-       number in the written name does not exclude a school.
+       of the written name. Territory words are context, not identity: the territory phrases
+       («Хасанского муниципального района», «Приморского края») and the municipality's own name
+       in any case form are dropped on both sides (unless a settlement of the municipality is
+       called so), words are compared without their case endings (word_stem). A missing kind
+       or number in the written name does not exclude a school.
 
-    status: resolved (exactly one school), ambiguous (several: all listed in candidates),
-    unknown (none). Only resolved names reach the facts; the others go to the quarantine
-    (int_unresolved_rows) with the reason and the candidates. -#}
+    status: resolved (exactly one school), ambiguous (several: all listed in candidates; an
+    error, listed in audit.school_name_errors and a warn test), unknown (none). Only resolved
+    names reach the facts; the others go to the quarantine (int_unresolved_rows) with the
+    reason and the candidates. -#}
 with
 
 written as (
@@ -49,6 +56,45 @@ registry as (
     from {{ ref('int_school_years') }}
 ),
 
+-- the municipality's own name (its words without the kind: «хасанск» of «Хасанский
+-- муниципальный округ») is context; kept where a settlement of the municipality is called so
+-- («амурск» of Амурский район is г. Амурск)
+municipality_stems as (
+    select distinct
+        municipality_key,
+        {{ school_name_stem('word') }} as stem
+    from (
+        select
+            {{ municipality_name_key('municipality_name') }} as municipality_key,
+            {{ split_words(words_text('municipality_name')) }} as word
+        from (select distinct municipality_name from {{ ref('int_school_years') }}) as m
+    ) as w
+    where length(word) >= 3 and not {{ school_name_is_stop_word('word') }}
+),
+
+settlement_stems as (
+    select distinct
+        municipality_key,
+        {{ school_name_stem('word') }} as stem
+    from (
+        select
+            municipality_key,
+            {{ split_words(words_text('settlement_name')) }} as word
+        from registry
+        where settlement_name is not null
+    ) as w
+    where length(word) >= 3
+),
+
+territory_stems as (
+    select m.*
+    from municipality_stems as m
+    where not exists (
+        select 1 from settlement_stems as s
+        where s.municipality_key = m.municipality_key and s.stem = m.stem
+    )
+),
+
 registry_parts as (
     select
         *,
@@ -60,30 +106,42 @@ registry_parts as (
 
 written_words as (
     select distinct
-        name_id,
-        {{ school_name_stem('word') }} as stem
+        w.name_id,
+        {{ school_name_stem('w.word') }} as stem
     from (
         select
             name_id,
+            municipality_key,
             {{ split_words('name_words') }} as word
         from written_parts
     ) as w
-    where length(word) >= 3 and not {{ school_name_is_stop_word('word') }}
+    where
+        length(w.word) >= 3 and not {{ school_name_is_stop_word('w.word') }}
+        and not exists (
+            select 1 from territory_stems as t
+            where t.municipality_key = w.municipality_key and t.stem = {{ school_name_stem('w.word') }}
+        )
 ),
 
 registry_words as (
     select distinct
-        school_id,
-        academic_year,
-        {{ school_name_stem('word') }} as stem
+        w.school_id,
+        w.academic_year,
+        {{ school_name_stem('w.word') }} as stem
     from (
         select
             school_id,
             academic_year,
+            municipality_key,
             {{ split_words(school_name_words("short_text || ' ' || coalesce(full_text, '') || ' ' || coalesce(" ~ school_name_text('settlement_name') ~ ", '')")) }} as word
         from registry_parts
     ) as w
-    where length(word) >= 3 and not {{ school_name_is_stop_word('word') }}
+    where
+        length(w.word) >= 3 and not {{ school_name_is_stop_word('w.word') }}
+        and not exists (
+            select 1 from territory_stems as t
+            where t.municipality_key = w.municipality_key and t.stem = {{ school_name_stem('w.word') }}
+        )
 ),
 
 by_code as (
@@ -98,13 +156,53 @@ by_code as (
             and w.school_code_reported = r.school_code_src
 ),
 
+-- an alias file in the landing folder (from the academic year its title names) wins over the
+-- school_name_aliases seed for the same region, municipality and name
 aliases as (
     select
         cast(a.region_code as varchar) as region_code,
         {{ municipality_name_key('a.municipality_name') }} as municipality_key,
         {{ school_name_text('a.name_as_written') }} as name_text,
-        cast(a.region_code as varchar) || '-' || cast(a.school_code_src as varchar) as school_id
+        cast(a.region_code as varchar) || '-' || cast(a.school_code_src as varchar) as school_id,
+        a.valid_from_year,
+        'alias_file' as alias_method,
+        1 as alias_priority
+    from {{ ref('stg_school_aliases__aliases') }} as a
+    union all
+    select
+        cast(a.region_code as varchar) as region_code,
+        {{ municipality_name_key('a.municipality_name') }} as municipality_key,
+        {{ school_name_text('a.name_as_written') }} as name_text,
+        cast(a.region_code as varchar) || '-' || cast(a.school_code_src as varchar) as school_id,
+        cast(null as integer) as valid_from_year,
+        'alias' as alias_method,
+        2 as alias_priority
     from {{ ref('school_name_aliases') }} as a
+),
+
+alias_matches as (
+    select
+        w.name_id,
+        a.school_id,
+        a.alias_method,
+        a.alias_priority,
+        min(a.alias_priority) over (partition by w.name_id) as best_priority
+    from written_parts as w
+    inner join aliases as a
+        on
+            w.region_code = a.region_code
+            and w.municipality_key = a.municipality_key
+            and w.name_text = a.name_text
+            and (a.valid_from_year is null or w.academic_year >= a.valid_from_year)
+),
+
+alias_choice as (
+    select distinct
+        name_id,
+        alias_method,
+        school_id
+    from alias_matches
+    where alias_priority = best_priority
 ),
 
 by_alias as (
@@ -112,11 +210,7 @@ by_alias as (
         w.name_id,
         r.school_id
     from written_parts as w
-    inner join aliases as a
-        on
-            w.region_code = a.region_code
-            and w.municipality_key = a.municipality_key
-            and w.name_text = a.name_text
+    inner join alias_choice as a on w.name_id = a.name_id
     inner join registry_parts as r
         on a.school_id = r.school_id and w.academic_year = r.academic_year
 ),
@@ -155,11 +249,10 @@ matches as (
         w.name_id,
         case
             when w.school_code_reported is not null then 'code'
-            when exists (
-                select 1 from by_alias as a
+            else coalesce((
+                select min(a.alias_method) from alias_choice as a
                 where a.name_id = w.name_id
-            ) then 'alias'
-            else 'name'
+            ), 'name')
         end as method
     from written_parts as w
 ),
@@ -177,7 +270,7 @@ candidates as (
         m.method,
         a.school_id
     from matches as m
-    inner join by_alias as a on m.name_id = a.name_id and m.method = 'alias'
+    inner join by_alias as a on m.name_id = a.name_id and m.method in ('alias', 'alias_file')
     union all
     select
         m.name_id,
@@ -235,11 +328,15 @@ final as (
                 then
                     'ambiguous school name: ' || cast(l.candidates_count as varchar)
                     || ' registry schools of the municipality fit (' || l.candidates
-                    || '); add the name to the school_name_aliases seed'
+                    || '); name the school in an alias file in landing/school_aliases/'
+            when m.method in ('alias', 'alias_file')
+                then
+                    'unknown school: the ' || case when m.method = 'alias' then 'school_name_aliases seed' else 'alias file' end
+                    || ' names a Код ОО that the registry of ' || cast(w.academic_year as varchar) || ' does not list'
             else
                 'unknown school name: no registry school of the municipality «'
                 || coalesce(w.municipality_name_reported, '?')
-                || '» fits; add the name to the school_name_aliases seed'
+                || '» fits; name the school in an alias file in landing/school_aliases/'
         end as reason
     from written_parts as w
     inner join matches as m on w.name_id = m.name_id

@@ -4,8 +4,17 @@
     counts add up to more or other than the participants, error), C2 (Σ %«k» = 100, warn), C3
     (успеваемость = 100 − %«2», качество = %«4» + %«5», warn), C4 (ВПР mean mark within the
     bounds the shares allow, warn), C5 (a percent of N participants is a whole number of
-    pupils, warn: municipal percentages are often means of school percentages), C9 (journal
-    comparison adds up, confirmed ≤ participants, error). -#}
+    pupils to the precision the source printed, warn: municipal percentages are often means of
+    school percentages), C9 (journal comparison adds up, confirmed ≤ participants, error),
+    SUBJECT_GRADE (a ВПР subject in a grade the assessment does not have that year, seed
+    vpr_grade_subjects, warn: seed 001 prints «Обществознание» in grade 4).
+
+    C4: with s = успеваемость and q = качество as fractions, the share of «3» is s − q (a «3»
+    fills the success-but-not-quality share), so the mean mark is 2(1 − s) + 3(s − q) + m·q
+    with m between 4 and 5: within [2 + s + q, 2 + s + 2q].
+    C5: a percent printed with d decimals stands for any value within half a unit of its last
+    digit; it is consistent with N participants when some whole k gives |100·k/N − p| ≤
+    0.5·10^−d + pct_printed_tolerance_pp (the nearest k is round(p·N/100)). -#}
 with
 
 facts as (
@@ -56,7 +65,7 @@ groups_with_parameters as (
     select
         g.*,
         pr.sum_tolerance_pp,
-        pr.integrality_tolerance,
+        pr.pct_printed_tolerance_pp,
         pr.mean_tolerance
     from cell_groups as g
     inner join parameters as pr
@@ -144,16 +153,16 @@ group_checks as (
         'warn' as severity,
         *,
         'mean mark ' || cast(mean_mark as varchar) || ' outside ['
-        || cast(round(2 * (1 - success / 100) + 3 * (success - quality) / 100 + 4 * quality / 100, 2) as varchar)
+        || cast(round(2 + success / 100 + quality / 100, 2) as varchar)
         || ', '
-        || cast(round(2 * (1 - success / 100) + 4 * (success - quality) / 100 + 5 * quality / 100, 2) as varchar)
-        || ']' as detail
+        || cast(round(2 + success / 100 + 2 * quality / 100, 2) as varchar)
+        || '] (2 + s + q, 2 + s + 2q)' as detail
     from groups_with_parameters
     where
         procedure_code = 'ВПР'
         and (
-            mean_mark < 2 * (1 - success / 100) + 3 * (success - quality) / 100 + 4 * quality / 100 - mean_tolerance
-            or mean_mark > 2 * (1 - success / 100) + 4 * (success - quality) / 100 + 5 * quality / 100 + mean_tolerance
+            mean_mark < 2 + success / 100 + quality / 100 - mean_tolerance
+            or mean_mark > 2 + success / 100 + 2 * quality / 100 + mean_tolerance
         )
 ),
 
@@ -172,20 +181,69 @@ integrality as (
         f.metric,
         f.source_file,
         f.source_row,
-        cast(f.value as varchar) || '% of ' || cast(g.n as varchar) || ' participants = '
-        || cast(round(f.value * g.n / 100, 2) as varchar) || ' pupils' as detail
-    from facts as f
+        f.cell_text || ' of ' || cast(cast(g.n as integer) as varchar) || ' participants: the nearest whole number of pupils, '
+        || cast(cast(round(f.value * g.n / 100) as integer) as varchar) || ', is '
+        || cast(round(100 * round(f.value * g.n / 100) / g.n, 3) as varchar) || '% ('
+        || cast(round(abs(100 * round(f.value * g.n / 100) / g.n - f.value), 3) as varchar)
+        || ' pp off; printed with ' || cast(f.printed_decimals as varchar) || ' decimals)' as detail
+    from (
+        select
+            *,
+            {{ printed_decimals('cell_text') }} as printed_decimals
+        from facts
+    ) as f
     inner join groups_with_parameters as g
         on
             f.file_sha256 = g.file_sha256
             and f.source_sheet is not distinct from g.source_sheet
             and f.entity_name = g.entity_name
+            and f.procedure_code is not distinct from g.procedure_code
             and f.subject_name_reported is not distinct from g.subject_name_reported
             and f.grade is not distinct from g.grade
             and f.procedure_year is not distinct from g.procedure_year
     where
-        f.metric_kind = 'pct' and f.metric <> 'pct_high_results'
-        and abs(f.value * g.n / 100 - round(f.value * g.n / 100)) > g.integrality_tolerance
+        f.metric_kind = 'pct' and f.metric <> 'pct_high_results' and g.n > 0
+        and abs(100 * round(f.value * g.n / 100) / g.n - f.value)
+        > 0.5 * power(10, -f.printed_decimals) + g.pct_printed_tolerance_pp
+),
+
+subject_grades as (
+    select * from {{ ref('vpr_grade_subjects') }}
+),
+
+combinations as (
+    select
+        'SUBJECT_GRADE' as check_id,
+        'warn' as severity,
+        f.publisher,
+        f.procedure_code,
+        f.academic_year,
+        f.procedure_year,
+        f.subject_code,
+        f.subject_name_reported,
+        f.grade,
+        f.entity_name,
+        cast(null as varchar) as metric,
+        min(f.source_file) as source_file,
+        min(f.source_row) as source_row,
+        'ВПР has no «' || coalesce(f.subject_name_reported, f.subject_code) || '» in grade '
+        || cast(f.grade as varchar) || ' in ' || cast(f.academic_year as varchar) || '/'
+        || cast(f.academic_year + 1 as varchar) || ' (seed vpr_grade_subjects)' as detail
+    from facts as f
+    where
+        f.procedure_code = 'ВПР'
+        and f.subject_code is not null
+        and f.grade is not null
+        and not exists (
+            select 1 from subject_grades as v
+            where
+                v.grade = f.grade
+                and v.subject_code = f.subject_code
+                and f.academic_year between v.academic_year_from and v.academic_year_to
+        )
+    group by
+        f.publisher, f.procedure_code, f.academic_year, f.procedure_year, f.subject_code,
+        f.subject_name_reported, f.grade, f.entity_name, f.file_sha256, f.source_sheet
 ),
 
 all_checks as (
@@ -209,6 +267,8 @@ all_checks as (
     from group_checks
     union all
     select * from integrality
+    union all
+    select * from combinations
 )
 
 select

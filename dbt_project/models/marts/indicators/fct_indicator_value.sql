@@ -1,8 +1,13 @@
 {#- One row per entity × period × programme × indicator × value source. value_source is
     'reported' (a plan/fact form) or 'computed' (by the warehouse: П20 from
     mart_management_mechanisms, int_indicator_values_computed). Direction: the form's own ("↑", "не менее") first, then the plan's target
-    wording, then the catalogue; never guessed. Status: achieved / not_achieved / no_data /
-    not_applicable / unknown_direction (DOMAIN §5.1: equality is achieved, no tolerance). -#}
+    wording, then the catalogue; never guessed. Status: achieved / partially_achieved /
+    not_achieved / no_data / not_applicable / unknown_direction / needs_review (DOMAIN §5.1:
+    equality is achieved, no tolerance). A qualitative fact is decided by the first rule of the
+    qualitative_fact_rules seed that matches it (done / partly_done / not_done / cannot_tell);
+    wording no rule covers is needs_review, never counted as achieved or not. The indicator's
+    name is kept as the form wrote it; is_indicator_name_mismatch flags a written name that
+    does not read as the catalogue's name for that number (indicator_review_parameters). -#}
 with
 
 reported as (
@@ -49,6 +54,67 @@ rules as (
     select * from {{ ref('qualitative_fact_rules') }}
 ),
 
+review_parameters as (
+    select * from {{ ref('indicator_review_parameters') }}
+),
+
+-- the words of the catalogue's name and of the name the form wrote, without case endings
+name_words as (
+    select
+        source_file,
+        source_sheet,
+        source_row,
+        side,
+        {{ word_stem('word') }} as stem
+    from (
+        select
+            source_file,
+            source_sheet,
+            source_row,
+            'catalogue' as side,
+            {{ split_words(words_text('indicator_name')) }} as word
+        from resolved
+        where value_source = 'reported' and indicator_name is not null and indicator_name_reported is not null
+        union all
+        select
+            source_file,
+            source_sheet,
+            source_row,
+            'reported' as side,
+            {{ split_words(words_text('indicator_name_reported')) }} as word
+        from resolved
+        where value_source = 'reported' and indicator_name is not null and indicator_name_reported is not null
+    ) as w
+    where length(word) >= 3
+),
+
+catalogue_words as (
+    select distinct * from name_words
+    where side = 'catalogue'
+),
+
+reported_words as (
+    select distinct * from name_words
+    where side = 'reported'
+),
+
+name_overlap as (
+    select
+        c.source_file,
+        c.source_sheet,
+        c.source_row,
+        count(distinct c.stem) as catalogue_words,
+        count(distinct r.stem) as shared_words
+    from catalogue_words as c
+    left join reported_words as r
+        on
+            c.source_file = r.source_file
+            and c.source_sheet = r.source_sheet
+            and c.source_row = r.source_row
+            and c.stem = r.stem
+    group by c.source_file, c.source_sheet, c.source_row
+),
+
 typed as (
     select
         *,
@@ -79,25 +145,38 @@ qualitative_matches as (
         t.source_file,
         t.source_sheet,
         t.source_row,
-        r.is_done,
+        r.outcome,
+        r.rule_order,
         row_number() over (
             partition by t.source_file, t.source_sheet, t.source_row order by r.rule_order
         ) as match_rank
     from typed as t
-    inner join rules as r on {{ regex_matches('lower(t.fact_text)', 'r.pattern') }}
+    inner join rules as r on {{ regex_matches("replace(lower(t.fact_text), 'ё', 'е')", 'r.pattern') }}
     where t.fact_text is not null
 ),
 
 evaluated as (
     select
         t.*,
-        q.is_done as qualitative_is_done,
+        q.outcome as qualitative_outcome,
+        q.rule_order as qualitative_rule_order,
+        case
+            when q.outcome = 'done' then true
+            when q.outcome in ('partly_done', 'not_done') then false
+        end as qualitative_is_done,
+        case
+            when t.value_source <> 'reported' or t.indicator_name is null or t.indicator_name_reported is null
+                then null
+            else coalesce(100.0 * o.shared_words / nullif(o.catalogue_words, 0), 0) < rp.min_name_overlap_pct
+        end as is_indicator_name_mismatch,
         case
             when t.fact_state in ('no_data', 'empty') then 'no_data'
             when t.fact_state = 'not_applicable' then 'not_applicable'
-            when t.fact_state = 'text' and q.is_done then 'achieved'
-            when t.fact_state = 'text' and not q.is_done then 'not_achieved'
-            when t.fact_state = 'text' then 'no_data'
+            when t.fact_state = 'text' and q.outcome = 'done' then 'achieved'
+            when t.fact_state = 'text' and q.outcome = 'partly_done' then 'partially_achieved'
+            when t.fact_state = 'text' and q.outcome = 'not_done' then 'not_achieved'
+            when t.fact_state = 'text' and q.outcome = 'cannot_tell' then 'no_data'
+            when t.fact_state = 'text' then 'needs_review'
             when t.plan_value is null then 'no_data'
             when t.direction is null then 'unknown_direction'
             when t.direction = 'up' and t.fact_value_effective >= t.plan_value then 'achieved'
@@ -111,6 +190,13 @@ evaluated as (
             and t.source_sheet = q.source_sheet
             and t.source_row = q.source_row
             and q.match_rank = 1
+    left join name_overlap as o
+        on
+            t.source_file = o.source_file
+            and t.source_sheet = o.source_sheet
+            and t.source_row = o.source_row
+    left join review_parameters as rp
+        on {{ parameters_in_force('rp', 't.academic_year', 'review_parameters') }}
 ),
 
 final as (
@@ -128,7 +214,10 @@ final as (
         period_end,
         programme_code,
         indicator_code,
-        coalesce(indicator_name, indicator_name_reported) as indicator_name,
+        -- the name as the form wrote it, never replaced by the catalogue's
+        coalesce(indicator_name_reported, indicator_name) as indicator_name,
+        indicator_name as catalogue_indicator_name,
+        is_indicator_name_mismatch,
         coalesce(unit, unit_reported) as unit,
         is_in_catalogue,
         value_source,
@@ -139,6 +228,8 @@ final as (
         fact_text,
         fact_state,
         qualitative_is_done,
+        qualitative_outcome,
+        qualitative_rule_order,
         evidence_text,
         direction,
         direction_source,

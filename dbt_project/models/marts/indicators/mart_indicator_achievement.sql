@@ -1,7 +1,8 @@
 {#- One row per entity × programme × period: how many indicators of the form were achieved.
     pct_achieved_strict = achieved / all indicators in the form (no-data included);
-    pct_achieved_evaluable = achieved / indicators with a status achieved or not_achieved
-    (DOMAIN §5.1). The form's own summary ("Из 16 показателей … достигли 12, что составляет 75%")
+    pct_achieved_evaluable = achieved / indicators with a status achieved, partially_achieved or
+    not_achieved (DOMAIN §5.1; a qualitative «выполнен не в полном объеме» is evaluable and not
+    achieved). A fact whose wording no rule reads (needs_review) is counted apart, in neither. The form's own summary ("Из 16 показателей … достигли 12, что составляет 75%")
     stands beside the recomputed figures; summary_differs flags a disagreement. -#}
 with
 
@@ -29,9 +30,11 @@ counted as (
         period_start,
         period_end,
         count(*) as indicators_in_form,
-        count(*) filter (where status in ('achieved', 'not_achieved')) as indicators_evaluable,
+        count(*) filter (where status in ('achieved', 'partially_achieved', 'not_achieved')) as indicators_evaluable,
         count(*) filter (where status = 'achieved') as indicators_achieved,
         count(*) filter (where status = 'not_achieved') as indicators_not_achieved,
+        count(*) filter (where status = 'partially_achieved') as indicators_partially_achieved,
+        count(*) filter (where status = 'needs_review') as indicators_needs_review,
         count(*) filter (where status = 'no_data') as indicators_no_data,
         count(*) filter (where status = 'not_applicable') as indicators_not_applicable,
         count(*) filter (where status = 'unknown_direction') as indicators_unknown_direction,

@@ -29,19 +29,21 @@ participants as (
         file_sha256,
         source_sheet,
         entity_name,
+        procedure_code,
         subject_key,
         grade,
         procedure_year,
         max(value_count) as participants_count
     from cells
     where metric = 'participants'
-    group by file_sha256, source_sheet, entity_name, subject_key, grade, procedure_year
+    group by file_sha256, source_sheet, entity_name, procedure_code, subject_key, grade, procedure_year
 ),
 
 school_sums as (
     select
         file_sha256,
         source_sheet,
+        procedure_code,
         subject_key,
         grade,
         procedure_year,
@@ -50,7 +52,7 @@ school_sums as (
         count(*) as schools_count
     from cells
     where entity_kind = 'school' and metric_kind = 'count'
-    group by file_sha256, source_sheet, subject_key, grade, procedure_year, metric
+    group by file_sha256, source_sheet, procedure_code, subject_key, grade, procedure_year, metric
 ),
 
 joined as (
@@ -81,6 +83,7 @@ joined as (
             c.file_sha256 = p.file_sha256
             and c.source_sheet is not distinct from p.source_sheet
             and c.entity_name = p.entity_name
+            and c.procedure_code is not distinct from p.procedure_code
             and c.subject_key is not distinct from p.subject_key
             and c.grade is not distinct from p.grade
             and c.procedure_year is not distinct from p.procedure_year
@@ -88,6 +91,7 @@ joined as (
         on
             c.file_sha256 = s.file_sha256
             and c.source_sheet is not distinct from s.source_sheet
+            and c.procedure_code is not distinct from s.procedure_code
             and c.subject_key is not distinct from s.subject_key
             and c.grade is not distinct from s.grade
             and c.procedure_year is not distinct from s.procedure_year

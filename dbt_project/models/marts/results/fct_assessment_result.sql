@@ -74,8 +74,12 @@ exam_rows as (
         case when count(e.mark) > 0 then count(*) filter (where e.mark = 3) end as mark3_count,
         case when count(e.mark) > 0 then count(*) filter (where e.mark = 4) end as mark4_count,
         case when count(e.mark) > 0 then count(*) filter (where e.mark = 5) end as mark5_count,
-        case when count(e.test_score) > 0 then count(*) filter (where e.score_band = 'below_min') end
-            as below_min_count,
+        -- below the year's minimum: 100-point scores by their band; base mathematics, graded on
+        -- a mark scale, by its minimum mark (ege_min_scores.min_mark: a «2»)
+        case
+            when count(e.test_score) > 0 then count(*) filter (where e.score_band = 'below_min')
+            when count(e.min_mark_applied) > 0 then count(*) filter (where e.is_below_min)
+        end as below_min_count,
         case when count(e.test_score) > 0 then count(*) filter (where e.score_band = 'min_to_60') end
             as min_to_60_count,
         case when count(e.test_score) > 0 then count(*) filter (where e.score_band = 'from_61_to_80') end

@@ -32,6 +32,8 @@ final as (
         score_before_appeal,
         appeal_change,
         min_score as min_score_applied,
+        min_mark as min_mark_applied,
+        is_below_min,
         is_min_score_verified,
         passed_min,
         passed_min_university,

@@ -163,9 +163,7 @@ def test_a_csv_line_over_2_mb_is_read_and_no_copy_of_the_file_is_left(
     assert not (all_strings(result.quarantine) | all_strings(result.files)) & personal_values
 
 
-@pytest.mark.parametrize(
-    "encoding", ["utf-16", "utf-16-le", "utf-8-sig", "utf-8"], ids=lambda e: e.replace("-", "_")
-)
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"], ids=lambda e: e.replace("-", "_"))
 def test_utf16_and_utf8_csv_read_like_the_windows_1251_original(
     generated: tuple[Path, Path], tmp_path: Path, encoding: str
 ) -> None:
@@ -388,6 +386,15 @@ def test_damaged_variants_of_a_pupil_file_account_for_every_row_and_leak_nothing
     result = read(source, [landing_file(path, f"{source}/{original.name}")], folder)
 
     assert_accounting(result)  # rows read = loaded + quarantined + skipped, per file
+    # a file is never accepted with rows missing or extra against its own total line
+    if original.suffix == ".csv":
+        text = data.decode("cp1251", errors="replace")
+        total = re.search(r"(?m)^Всего участников: (\d+)\s*$", text)
+        absent = len(re.findall(r"(?im)неявка|не допущен|удал[её]н|аннулир", text))
+        for row in result.files.to_pylist():
+            if row["status"] == "read" and total:
+                counted = row["rows_loaded"] + row["rows_quarantined"] - absent
+                assert counted == int(total.group(1)), (kind, row)
     outputs = all_strings(result.rows) | all_strings(result.quarantine) | all_strings(result.files)
     words = {w for text in outputs for w in re.findall(r"\w+", text)}
     leaked = personal_values & words

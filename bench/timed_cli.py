@@ -5,7 +5,7 @@
 Runs exactly the CLI users run (``orchestration.cli.main``: Dagster jobs executed against the
 instance in ``$DAGSTER_HOME``, dbt as a subprocess), after wrapping a few functions with
 timers: the landing scan and each file's sniff, ``read_batch`` (reading files into typed Arrow
-rows), the arrival checks of each partition (``ingestion.partition._run_suite``) and the lake's
+rows), the arrival checks of each partition (``orchestration.pipeline.partition._run_suite``) and the lake's
 Parquet writes. When the CLI returns, the Dagster runs it made are read back from the instance
 (step start and end times from the event log) together with dbt's ``run_results.json`` of the
 dbt step, and everything is written to ``timings.json``.
@@ -70,7 +70,7 @@ def install() -> None:
     )
     landing.scan_landing = _timed("scan_landing", landing.scan_landing)
     lake.Lake.write = _timed("lake_write", lake.Lake.write)  # type: ignore[method-assign]
-    import ingestion.partition as partition
+    import orchestration.pipeline.partition as partition
 
     partition._run_suite = _timed(
         "arrival_checks", partition._run_suite, lambda a, k, r: {"source": a[1]}

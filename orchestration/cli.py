@@ -62,7 +62,7 @@ def run_ingest(
     from orchestration.defs.automation import range_tags
     from orchestration.defs.ingestion import raw_asset_key
     from orchestration.defs.transform import add_year_partitions
-    from orchestration.progress import PROGRESS, files_to_read
+    from orchestration.pipeline.progress import PROGRESS, files_to_read
 
     add_year_partitions(instance, list(years))
     settings = Settings.from_env()
@@ -104,7 +104,7 @@ def landing_refused(settings: Settings) -> bool:
     """Refuse the run (reason printed and in the quality report) when the landing folder is
     missing, unreadable or empty: never read it as "every file was removed"."""
     from ingestion.landing import landing_problem
-    from orchestration.publish import PublishBlockedError, refuse
+    from orchestration.publishing.reporting_file import PublishBlockedError, refuse
 
     problem = landing_problem(settings.landing_dir)
     if problem is None:
@@ -119,7 +119,7 @@ def landing_refused(settings: Settings) -> bool:
 def refresh(settings: Settings, instance: dg.DagsterInstance, *, everything: bool = False) -> bool:
     """Ingest what changed (or every year), rebuild the warehouse, publish."""
     from ingestion.landing import academic_years, scan_landing
-    from orchestration.planning import plan_ingestion
+    from orchestration.pipeline.planning import plan_ingestion
 
     if landing_refused(settings):
         return False
@@ -310,7 +310,7 @@ def analytical_note(
 ) -> bool:
     """Write the analytical note (of a municipality, or of one school) from the published file;
     print where it is."""
-    from orchestration.note import write_note
+    from orchestration.reports.note import write_note
 
     if not settings.reporting_path.exists():
         print("no reporting file yet: run `msoko refresh` first", file=sys.stderr)
@@ -349,7 +349,7 @@ def build_docs(settings: Settings) -> Path:
     import subprocess
 
     from orchestration.defs.resources import DBT_PROJECT_DIR
-    from orchestration.locking import warehouse_lock
+    from orchestration.pipeline.locking import warehouse_lock
 
     dbt = Path(sys.executable).parent / "dbt"
     with warehouse_lock(settings.data_dir):  # the catalog is read from the warehouse file

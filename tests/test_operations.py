@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
 PUBLISH_ONCE = """
 import sys
 from ingestion.config import Settings
-from orchestration.publish import publish, published_relations
+from orchestration.publishing.reporting_file import publish, published_relations
 from orchestration.defs.resources import dbt_project
 import json
 manifest = json.loads(dbt_project().manifest_path.read_text())

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import public_export as pe
-from orchestration.public_export import (
+from orchestration.publishing import disclosure as pe
+from orchestration.publishing.disclosure import (
     COMPLEMENT,
     DisclosureError,
     DisclosureRules,

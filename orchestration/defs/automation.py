@@ -18,7 +18,7 @@ from orchestration.defs.ingestion import RAW_GROUP, raw_asset_key
 from orchestration.defs.partitions import ACADEMIC_YEAR_PARTITIONS, academic_year_partitions
 from orchestration.defs.publish import PUBLIC_EXPORT, REPORTING_FILE
 from orchestration.defs.transform import LANDING_SCAN, warehouse_models
-from orchestration.planning import plan_ingestion, publication_is_current
+from orchestration.pipeline.planning import plan_ingestion, publication_is_current
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"

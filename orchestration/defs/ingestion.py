@@ -1,6 +1,6 @@
 """Raw assets: one per source, partitioned by academic year, each with its arrival checks.
 
-An asset materialisation runs ``ingestion.partition.ingest_partition`` for each academic year
+An asset materialisation runs ``orchestration.pipeline.partition.ingest_partition`` for each academic year
 of the run (a backfill of a range of years is one run: ``BackfillPolicy.single_run``). It writes
 immutable Parquet to the lake and never opens the warehouse, so any number of these steps can
 run in parallel processes beside dbt. The source's suite (``expectations.suites``) runs before
@@ -16,11 +16,11 @@ import dagster as dg
 from expectations.suites import SUITES
 from ingestion.engine import Reader
 from ingestion.landing import scan_landing
-from ingestion.partition import PartitionResult, ingest_partition
 from ingestion.sources import READERS
 from orchestration.defs.partitions import academic_year_partitions
 from orchestration.defs.resources import WarehouseSettings
-from orchestration.progress import report_files
+from orchestration.pipeline.partition import PartitionResult, ingest_partition
+from orchestration.pipeline.progress import report_files
 
 RAW_GROUP = "raw"
 INGEST_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)

@@ -1,11 +1,15 @@
-"""The reporting file as an asset: gate, build, verify, swap (``orchestration.publish``)."""
+"""The reporting file as an asset: gate, build, verify, swap (``orchestration.publishing.reporting_file``)."""
 
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseSettings
 from orchestration.defs.transform import DBT_PROJECT, TRANSLATOR, warehouse_models
-from orchestration.locking import warehouse_lock
-from orchestration.publish import PublishBlockedError, publish, published_relations
+from orchestration.pipeline.locking import warehouse_lock
+from orchestration.publishing.reporting_file import (
+    PublishBlockedError,
+    publish,
+    published_relations,
+)
 
 REPORTING_FILE = dg.AssetKey(["reporting", "reporting_file"])
 
@@ -94,8 +98,8 @@ PUBLIC_EXPORT = dg.AssetKey(["reporting", "public_export"])
 def public_export(
     context: dg.AssetExecutionContext, warehouse: WarehouseSettings
 ) -> dg.MaterializeResult:
-    from orchestration.progress import PROGRESS
-    from orchestration.public_export import DisclosureError, public_tables, write_export
+    from orchestration.pipeline.progress import PROGRESS
+    from orchestration.publishing.disclosure import DisclosureError, public_tables, write_export
 
     def progress(line: str) -> None:
         context.log.info(line)

@@ -1,7 +1,7 @@
 """The warehouse: the landing scan, then every dbt model, seed and test as Dagster assets.
 
 Only dbt writes ``warehouse.duckdb`` (DuckDB allows one writer per file). Every step that opens
-it holds the warehouse lock (``orchestration.locking``), so that two runs can never hold the
+it holds the warehouse lock (``orchestration.pipeline.locking``), so that two runs can never hold the
 file at once, even when the multiprocess executor runs steps in parallel processes.
 """
 
@@ -22,7 +22,7 @@ from ingestion.sources import READERS
 from orchestration.defs.ingestion import raw_asset_key
 from orchestration.defs.partitions import ACADEMIC_YEAR_PARTITIONS
 from orchestration.defs.resources import WarehouseSettings, dbt_project, ensure_dbt_manifest
-from orchestration.locking import warehouse_lock
+from orchestration.pipeline.locking import warehouse_lock
 
 LANDING_SCAN = dg.AssetKey(["lake", "landing_index"])
 

@@ -35,8 +35,8 @@ from ingestion.config import Settings
 from ingestion.engine import fetch_one
 from ingestion.lake import Lake
 from ingestion.landing import landing_problem
-from orchestration.decisions import Decision, read_decisions
-from orchestration.quality_report import (
+from orchestration.publishing.decisions import Decision, read_decisions
+from orchestration.reports.quality_report import (
     QualityFacts,
     read_quality_facts,
     write_quality_report,

@@ -18,7 +18,7 @@ import duckdb
 from ingestion.config import Settings
 from ingestion.lake import Lake
 from ingestion.landing import LandingEntry
-from orchestration.publish import PUBLICATION_TABLE, lake_fingerprint
+from orchestration.publishing.reporting_file import PUBLICATION_TABLE, lake_fingerprint
 
 
 @dataclass(frozen=True)

@@ -57,8 +57,9 @@ def _known_years(instance: dg.DagsterInstance) -> set[str]:
     description="New, changed or removed landing files (by SHA-256) → ingest runs for exactly "
     "the academic years and sources they affect. Unreadable or unplaced files are reported.",
 )
-def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    settings = Settings.from_env()
+def landing_files_sensor(
+    context: dg.SensorEvaluationContext, settings: dg.ResourceParam[Settings]
+) -> dg.SensorResult | dg.SkipReason:
     problem = landing_problem(settings.landing_dir)
     if problem:  # a missing or emptied folder is never read as "every file was removed"
         context.log.warning(problem)
@@ -110,8 +111,9 @@ def warehouse_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest:
     "the published file is stale), then `warehouse_after_ingest` rebuilds and publishes. "
     "Skips when nothing changed and the published file is current.",
 )
-def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    settings = Settings.from_env()
+def nightly_refresh(
+    context: dg.ScheduleEvaluationContext, settings: dg.ResourceParam[Settings]
+) -> dg.RunRequest | dg.SkipReason:
     problem = landing_problem(settings.landing_dir)
     if problem:
         return dg.SkipReason(problem)

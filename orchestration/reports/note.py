@@ -30,6 +30,8 @@ from typing import Any
 import duckdb
 import xlsxwriter
 
+from orchestration.reports.published import latest_publication
+
 STATUS_RU = {
     "achieved": "достигнут",
     "not_achieved": "не достигнут",
@@ -651,12 +653,10 @@ def _caveats(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section
         "and completeness_status <> 'arrived' order by all",
         [scope.value, year],
     )
-    provisional = _rows(
-        con, "select provisional_years from main.publication order by version desc limit 1"
-    )
+    provisional = (latest_publication(con) or {}).get("provisional_years")
     paragraphs = []
-    if provisional and provisional[0][0]:
-        paragraphs.append(f"Предварительные данные за учебные годы: {provisional[0][0]}.")
+    if provisional:
+        paragraphs.append(f"Предварительные данные за учебные годы: {provisional}.")
     paragraphs.append(
         "Отсутствующие результаты ОО: "
         + (

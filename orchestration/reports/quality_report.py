@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
 DECISION_KINDS = {
     "withdrawn": "данные отозваны",
@@ -60,67 +58,6 @@ class QualityFacts:
             f"{r['due_date']}"
             for r in self.indicators_missing
         ]
-
-
-def read_quality_facts(warehouse: Path) -> QualityFacts:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-
-        def rows(sql: str) -> list[dict[str, Any]]:
-            cursor = con.execute(sql)
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-
-        columns = (
-            "academic_year, procedure_code, school_id, school_short_name, municipality_name, "
-            "school_type, due_date, waiver_reason, waiver_approved_by, waiver_approved_on"
-        )
-        facts = QualityFacts()
-        by_status = {
-            s: rows(
-                f"select {columns} from audit.completeness where completeness_status = '{s}' "
-                "order by academic_year, procedure_code, municipality_name, school_short_name"
-            )
-            for s in ("missing", "waived", "not_due")
-        }
-        facts.missing, facts.waived, facts.not_due = (
-            by_status["missing"],
-            by_status["waived"],
-            by_status["not_due"],
-        )
-        counts = con.execute(
-            "select count(*), count(*) filter (where completeness_status = 'arrived') "
-            "from audit.completeness"
-        ).fetchone()
-        facts.expected, facts.arrived = counts if counts else (0, 0)
-        grouped = (
-            "select academic_year, programme_code, municipality_name, missing_reason, "
-            "min(due_date) as due_date, count(*) as indicators, "
-            "string_agg(indicator_code, ', ' order by indicator_code) as indicator_codes "
-            "from audit.indicator_completeness where completeness_status = '{}' "
-            "group by all order by academic_year, programme_code, municipality_name"
-        )
-        facts.indicators_missing = rows(grouped.format("missing"))
-        facts.indicators_not_due = rows(grouped.format("not_due"))
-        counts = con.execute(
-            "select count(*), count(*) filter (where completeness_status = 'arrived') "
-            "from audit.indicator_completeness"
-        ).fetchone()
-        facts.indicators_expected, facts.indicators_arrived = counts if counts else (0, 0)
-        facts.indicators_no_data = rows(
-            "select academic_year, programme_code, municipality_name, "
-            "string_agg(indicator_code, ', ' order by indicator_code) as indicator_codes "
-            "from marts.fct_indicator_value where fact_state in ('no_data', 'not_applicable') "
-            "group by all order by all"
-        )
-        facts.quarantine_by_file = rows(
-            "select source_file, quarantine_stage, count(*) as cells, "
-            "string_agg(distinct reason, '; ') as reasons "
-            "from audit.quarantine group by all order by source_file, quarantine_stage"
-        )
-        return facts
-    finally:
-        con.close()
 
 
 def _year(y: int) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ingestion.privacy import person_key
+from ingestion.samples.layouts import EGE_HEADER, OGE_HEADER, REGISTRY_HEADER
 from ingestion.sheets import file_sha256
 from tests.builders import (
     EMPTY_LINE,
@@ -31,41 +32,6 @@ from tests.builders import (
 )
 
 # ================================================================== ЕГЭ / ОГЭ (РЦОИ)
-
-EGE_HEADER = [
-    "№",
-    "Код МСУ",
-    "Код ОО",
-    "Класс",
-    "Код ППЭ",
-    "Аудитория",
-    "Фамилия",
-    "Имя",
-    "Отчество",
-    "Серия",
-    "Номер",
-    "Задания с кратким ответом",
-    "Задания с развёрнутым ответом",
-    "Первичный балл",
-    "Балл",
-]  # A … O; "Балл" is column 15 (O)
-
-OGE_HEADER = [
-    "№",
-    "Код МСУ",
-    "Код ОО",
-    "Класс",
-    "Код ППЭ",
-    "Аудитория",
-    "Фамилия",
-    "Имя",
-    "Отчество",
-    "Документ",
-    "Задания с кратким ответом",
-    "Задания с развёрнутым ответом",
-    "Первичный балл",
-    "Оценка",
-]  # A … N; "Оценка" is column N
 
 
 def ege_row(n, msu, school, cls, surname, name, patronymic, series, number, primary, score):
@@ -801,24 +767,6 @@ def test_vpr_school_named_srednyaya_without_login_is_quarantined_not_skipped(tmp
 
 
 # ================================================================== school registry
-
-REGISTRY_HEADER = [
-    "№ п/п",
-    "Код ОО (РЦОИ)",
-    "Логин ФИС ОКО",
-    "Полное наименование",
-    "Краткое наименование",
-    "Муниципальное образование",
-    "Код МСУ",
-    "Тип ОО",
-    "Код головной ОО",
-    "Местность",
-    "Населённый пункт",
-    "ИНН",
-    "КПП",
-    "ОГРН",
-    "Статус",
-]  # A … O
 
 
 def registry_rows(title="Реестр общеобразовательных организаций Хабаровского края на 01.09.2022"):

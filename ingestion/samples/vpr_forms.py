@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ingestion.samples import world as w
-from ingestion.samples.generate import SheetWriter, Truth, write_xlsx
+from ingestion.samples.writers import SheetWriter, Truth, write_xlsx
 
 TASKS = ("1", "2", "3.1", "3.2", "4", "5", "6")
 HEADER = [

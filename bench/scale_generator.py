@@ -43,7 +43,13 @@ import xlsxwriter
 
 from ingestion.samples import names as nm
 from ingestion.samples import world as w
-from ingestion.samples.layouts import EGE_BASE_HEADER, EGE_HEADER, OGE_HEADER, REGISTRY_HEADER
+from ingestion.samples.layouts import (
+    EGE_BASE_HEADER,
+    EGE_HEADER,
+    OGE_HEADER,
+    REGISTRY_HEADER,
+    VPR_COUNTS_HEADER,
+)
 
 YEARS = (2021, 2022, 2023)
 _CREATED = dt.datetime(2024, 1, 1)
@@ -74,20 +80,6 @@ _FEMALE_SPACE = len(nm.SURNAMES_M) * len(nm.NAMES_F) * len(nm.PATRONYMIC_ROOTS)
 NAME_SPACE = _MALE_SPACE + _FEMALE_SPACE
 _NAME_STRIDE = 10_007  # prime, coprime with NAME_SPACE: consecutive pupils get distinct names
 
-VPR_HEADER = [
-    "Логин ОО",
-    "Наименование ОО",
-    "Класс",
-    "Предмет",
-    "Кол-во уч.",
-    "Кол-во «2»",
-    "Кол-во «3»",
-    "Кол-во «4»",
-    "Кол-во «5»",
-    "Понизили (Отметка < Отметка по журналу)",
-    "Подтвердили (Отметка = Отметка по журналу)",
-    "Повысили (Отметка > Отметка по журналу)",
-]
 # the late file: an extra ВПР subject of one school (grade 7, chosen by lot in 2020s campaigns)
 LATE_SUBJECT = ("geo", "География", (0.10, 0.55, 0.29, 0.06))
 
@@ -585,7 +577,7 @@ def _vpr_sheet(
             f"({season} {campaign_year})"
         ],
         [f"Статистика по отметкам. {plan.name}"],
-        VPR_HEADER,
+        VPR_COUNTS_HEADER,
     ]
     if len(members) > 1:  # a municipality's workbook opens with its summary row
         wanted = np.isin(vpr["school"], members)

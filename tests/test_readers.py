@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 from ingestion.privacy import person_key
-from ingestion.samples.layouts import EGE_HEADER, OGE_HEADER, REGISTRY_HEADER
+from ingestion.samples.layouts import (
+    EGE_HEADER,
+    OGE_HEADER,
+    REGISTRY_HEADER,
+    VPR_COUNTS_COLUMNS,
+)
 from ingestion.sheets import file_sha256
 from tests.builders import (
     EMPTY_LINE,
@@ -652,18 +657,7 @@ def test_vpr_percent_layout(tmp_path):
 
 
 def test_vpr_counts_layout_with_two_row_merged_header(tmp_path):
-    upper = [
-        "Логин ОО",
-        "Наименование ОО",
-        "Класс",
-        "Предмет",
-        "Кол-во уч.",
-        "Кол-во «2»",
-        "Кол-во «3»",
-        "Кол-во «4»",
-        "Кол-во «5»",
-        "Сравнение отметок с отметками по журналу",
-    ]
+    upper = [*VPR_COUNTS_COLUMNS, "Сравнение отметок с отметками по журналу"]
     rows = [
         ["Всероссийские проверочные работы 2020/2021 учебного года (весна 2021)"],
         ["Статистика по отметкам. Хабаровский край"],

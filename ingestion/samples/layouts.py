@@ -74,6 +74,25 @@ OGE_HEADER = [
     "Первичный балл",
     "Оценка",
 ]
+# ФИС ОКО «Статистика по отметкам», the counts layout: school, class, subject, participants,
+# marks; then the comparison with the journal marks (one column each, or one merged header).
+VPR_COUNTS_COLUMNS = [
+    "Логин ОО",
+    "Наименование ОО",
+    "Класс",
+    "Предмет",
+    "Кол-во уч.",
+    "Кол-во «2»",
+    "Кол-во «3»",
+    "Кол-во «4»",
+    "Кол-во «5»",
+]
+VPR_COUNTS_HEADER = [
+    *VPR_COUNTS_COLUMNS,
+    "Понизили (Отметка < Отметка по журналу)",
+    "Подтвердили (Отметка = Отметка по журналу)",
+    "Повысили (Отметка > Отметка по журналу)",
+]
 # The municipal stage of the olympiad: a protocol's header.
 MUNICIPAL_OLYMPIAD_HEADER = [
     "№ п/п",

@@ -97,7 +97,7 @@ FILE_SUMMARY_SCHEMA: tuple[tuple[str, str], ...] = (
 
 
 @dataclass
-class LandingFile:
+class FileVersion:
     """A file version as found in the landing folder."""
 
     path: Path  # absolute
@@ -143,7 +143,7 @@ class Reader:
 
     # ---------------------------------------------------------------- hooks
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         raise NotImplementedError
 
     def accept_sheet(self, grid: Grid) -> bool:
@@ -174,7 +174,7 @@ class Reader:
         return find_layout(grid.head, self.fields, min_matched=self.min_header_matches)
 
     def sniff(
-        self, con: duckdb.DuckDBPyConnection, file: LandingFile, scratch: Path | None = None
+        self, con: duckdb.DuckDBPyConnection, file: FileVersion, scratch: Path | None = None
     ) -> FileContext:
         """The academic year (and context) of a file, from its first rows only."""
         located = self._located_grids(con, file, scratch)
@@ -183,7 +183,7 @@ class Reader:
         return _single_context(file, [ctx for _, _, ctx in located])
 
     def _located_grids(
-        self, con: duckdb.DuckDBPyConnection, file: LandingFile, scratch: Path | None = None
+        self, con: duckdb.DuckDBPyConnection, file: FileVersion, scratch: Path | None = None
     ) -> list[tuple[Grid, Layout | str, FileContext | None]]:
         """Every sheet with its layout and context, or the reason it was not understood."""
         out: list[tuple[Grid, Layout | str, FileContext | None]] = []
@@ -204,7 +204,7 @@ class Reader:
         return out
 
 
-def _single_context(file: LandingFile, contexts: Sequence[FileContext | None]) -> FileContext:
+def _single_context(file: FileVersion, contexts: Sequence[FileContext | None]) -> FileContext:
     found = [c for c in contexts if c is not None]
     years = sorted({c.academic_year for c in found})
     if len(years) != 1:
@@ -246,7 +246,7 @@ def connect_for_ingestion(memory_limit: str = "4GB", threads: int | None = None)
     return con
 
 
-def batch_id_for(reader: Reader, files: Sequence[LandingFile]) -> str:
+def batch_id_for(reader: Reader, files: Sequence[FileVersion]) -> str:
     digest = hashlib.sha256(f"{reader.name}|{reader.reader_version}".encode())
     for sha in sorted(f.sha256 for f in files):
         digest.update(sha.encode())
@@ -256,7 +256,7 @@ def batch_id_for(reader: Reader, files: Sequence[LandingFile]) -> str:
 def read_batch(
     con: duckdb.DuckDBPyConnection,
     reader: Reader,
-    files: Sequence[LandingFile],
+    files: Sequence[FileVersion],
     secret: bytes | None,
     scratch_dir: Path | None = None,
 ) -> BatchResult:
@@ -269,7 +269,7 @@ def read_batch(
     raw_table = f"batch_raw_{batch_id}"
     summaries: list[dict[str, Any]] = []
     labels: list[tuple[int, str, str]] = []  # grid id, field, "header (letter)"
-    grid_ids: dict[int, tuple[LandingFile, Grid, Layout, FileContext]] = {}
+    grid_ids: dict[int, tuple[FileVersion, Grid, Layout, FileContext]] = {}
     created = False
 
     for file in files:
@@ -422,7 +422,7 @@ def _lit(value: Any) -> str:
 def _grid_projection(
     reader: Reader,
     grid_id: int,
-    file: LandingFile,
+    file: FileVersion,
     grid: Grid,
     layout: Layout,
     ctx: FileContext,
@@ -687,7 +687,7 @@ def _quarantine_sql(reader: Reader, typed: str, batch_id: str) -> str:
 
 def _summary(
     reader: Reader,
-    file: LandingFile,
+    file: FileVersion,
     grid: Grid | None,
     batch_id: str,
     academic_year: int | None,

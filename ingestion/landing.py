@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.config import Settings
-from ingestion.engine import LandingFile, connect_for_ingestion
+from ingestion.engine import FileVersion, connect_for_ingestion
 from ingestion.lake import Lake
 from ingestion.layout import region_from_path
 from ingestion.sheets import SUPPORTED_SUFFIXES, UnreadableFileError, file_sha256
@@ -49,9 +49,9 @@ class LandingEntry:
     # why a file is deliberately not read (a hidden or temporary name): listed, never an error
     ignored_reason: str | None = None
 
-    def as_landing_file(self, landing_dir: Path) -> LandingFile:
+    def as_file_version(self, landing_dir: Path) -> FileVersion:
         assert self.file_sha256 and self.region_code
-        return LandingFile(
+        return FileVersion(
             landing_dir / self.source_file, self.source_file, self.file_sha256, self.region_code
         )
 
@@ -137,7 +137,7 @@ def _scan(settings: Settings, source: str | None, stages: Stages) -> list[Landin
             try:
                 with stages.stage("sniff", source=folder, file=relative):
                     ctx = READERS[folder].sniff(
-                        con, LandingFile(path, relative, sha, region), lake.scratch_dir()
+                        con, FileVersion(path, relative, sha, region), lake.scratch_dir()
                     )
                 year = ctx.academic_year
             except UnreadableFileError as exc:

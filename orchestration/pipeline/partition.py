@@ -98,7 +98,7 @@ def ingest_partition(
         if new:
             log(f"{source} {academic_year}: reading {len(new)} new file version(s)")
             needs_secret = reader.pupil_level or any(f.personal for f in reader.fields)
-            files = [e.as_landing_file(settings.landing_dir) for e in new]
+            files = [e.as_file_version(settings.landing_dir) for e in new]
             with stages.stage("read_batch", source=source, files=len(files)) as details:
                 batch = read_batch(
                     con,

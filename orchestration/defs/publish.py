@@ -13,7 +13,7 @@ from orchestration.publishing.dbt_meta import (
     published_nodes,
     published_relations,
 )
-from orchestration.publishing.disclosure import DisclosureError
+from orchestration.publishing.disclosure import DisclosureError, DisclosureRules
 from orchestration.publishing.gate import PublishBlockedError
 from orchestration.publishing.open_data import write_export
 from orchestration.publishing.reporting_file import publish
@@ -76,6 +76,7 @@ def reporting_file(
 
 
 PUBLIC_EXPORT = dg.AssetKey(["reporting", "public_export"])
+_SEED = DisclosureRules.from_seed()  # what the asset's description quotes
 
 
 @dg.asset(
@@ -85,7 +86,8 @@ PUBLIC_EXPORT = dg.AssetKey(["reporting", "public_export"])
     kinds={"csv", "excel"},
     description="The open-data export (default data/public/): one CSV per public table, one "
     "XLSX workbook and a README, built from the reporting file with small cells suppressed "
-    "(counts under 5 as '<5', complementary suppression, shares and means over 10+ pupils; "
+    f"(counts under {_SEED.min_count} as '{_SEED.primary}', complementary suppression, shares "
+    f"and means over {_SEED.min_share_base}+ pupils; the seed `disclosure_parameters`, "
     "DOMAIN §8 rule 5). Refused when the C15 check finds a cell that could single out a "
     "pupil. Tables and columns are declared in the models' `meta.public`.",
 )

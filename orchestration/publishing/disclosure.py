@@ -51,17 +51,13 @@ usual practice, not a full linear-programming audit).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from ingestion.config import DBT_PROJECT_DIR
-
-SEED = DBT_PROJECT_DIR / "seeds" / "disclosure_parameters.csv"
+from orchestration.reports.published import disclosure_parameters, seed_disclosure_parameters
 
 PRIMARY = "<5"  # replaced by f"<{min_count}" when the parameter differs
 COMPLEMENT = "x"
@@ -86,12 +82,11 @@ class DisclosureRules:
         return f"N<{self.min_share_base}"
 
     @classmethod
-    def from_seed(cls, path: Path = SEED) -> DisclosureRules:
-        """The seed file itself (``dbt_project/seeds/disclosure_parameters.csv``), for code that
-        runs without a warehouse (the benchmark's hand-written floor)."""
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = {r["parameter"]: r["value"] for r in csv.DictReader(handle)}
-        return cls(int(rows["min_count"]), int(rows["min_share_base"]))
+    def from_seed(cls) -> DisclosureRules:
+        """The seed file itself, for code that runs without a database (the benchmark's floor,
+        the asset's description)."""
+        rows = seed_disclosure_parameters()
+        return cls(rows["min_count"], rows["min_share_base"])
 
     @classmethod
     def from_reporting(
@@ -99,16 +94,8 @@ class DisclosureRules:
     ) -> DisclosureRules:
         """The seed ``disclosure_parameters`` as the reporting file (or the warehouse attached
         as ``database``) holds it: the one source of the small-group threshold."""
-        prefix = f"{database}." if database else ""
-        try:
-            rows = dict(
-                con.execute(
-                    f"select parameter, value from {prefix}reference.disclosure_parameters"
-                ).fetchall()
-            )
-        except duckdb.CatalogException:  # a file published before the seed existed
-            return cls()
-        return cls(int(rows["min_count"]), int(rows["min_share_base"]))
+        rows = disclosure_parameters(con, database)
+        return cls(rows["min_count"], rows["min_share_base"])
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import duckdb
 from ingestion.config import Settings
 from ingestion.engine import fetch_one
 from orchestration.reports.note import write_note
-from orchestration.reports.published import latest_publication
+from orchestration.reports.published import disclosure_parameters, latest_publication
 
 
 def headline(settings: Settings) -> str:
@@ -38,6 +38,8 @@ def headline(settings: Settings) -> str:
             "  open it read-only:  duckdb -readonly " + str(settings.reporting_path),
             "",
         ]
+        # the small-group threshold of the file (seed disclosure_parameters)
+        min_count = disclosure_parameters(con)["min_count"]
         schools, municipalities = fetch_one(
             con, "select count(*), count(distinct municipality_name) from marts.dim_school"
         )
@@ -61,7 +63,7 @@ def headline(settings: Settings) -> str:
             lines.append(
                 f"  {label}: {n} schools; ВПР mathematics, share of «2»: {vpr2}%; "
                 f"ЕГЭ Russian below the minimum: {ege_below} of {ege_n}"
-                " (published groups of 5+)"
+                f" (published groups of {min_count}+)"
             )
         for row in q(
             """

@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 import xlsxwriter
 
-from orchestration.reports.published import latest_publication
+from orchestration.reports.published import disclosure_parameters, latest_publication
 
 STATUS_RU = {
     "achieved": "достигнут",
@@ -479,6 +479,7 @@ def _journal(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section
 
 
 def _dynamics(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
+    min_count = disclosure_parameters(con)["min_count"]  # the seed, as published
     pooled = _rows(
         con,
         "select f.academic_year, f.assessment_code, "
@@ -552,7 +553,7 @@ def _dynamics(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Sectio
                     [s, *[_num(v) for v in vals], "да" if hidden else ""]
                     for s, *vals, hidden in schools
                 ],
-                note="Показатели групп менее 5 участников не публикуются («—»).",
+                note=f"Показатели групп менее {min_count} участников не публикуются («—»).",
                 css_id="schools",
             ),
             Table(

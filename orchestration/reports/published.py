@@ -1,4 +1,4 @@
-"""The published file's own record: the ``publication`` table, read in one place.
+"""The published file's own record: the ``publication`` table and the disclosure parameters.
 
 Every publication appends a row (version, time, run, lake fingerprint, source files, checks,
 provisional years, decisions); the highest version is the file being read. The headline, the
@@ -8,12 +8,16 @@ all read it through these two functions.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from ingestion.config import DBT_PROJECT_DIR
+
 PUBLICATION_TABLE = "publication"
+DISCLOSURE_SEED = DBT_PROJECT_DIR / "seeds" / "disclosure_parameters.csv"
 
 
 def latest_publication(source: duckdb.DuckDBPyConnection | Path) -> dict[str, Any] | None:
@@ -23,6 +27,28 @@ def latest_publication(source: duckdb.DuckDBPyConnection | Path) -> dict[str, An
     """
     history = publication_history(source, latest_only=True)
     return history[-1] if history else None
+
+
+def disclosure_parameters(
+    con: duckdb.DuckDBPyConnection, database: str | None = None
+) -> dict[str, int]:
+    """The seed ``disclosure_parameters`` as the file holds it (``min_count``: the small-group
+    threshold; ``min_share_base``); the seed file itself for a file published before the seed
+    existed. ``database``: an attached database to read (the publisher reads the warehouse's)."""
+    prefix = f"{database}." if database else ""
+    try:
+        rows = con.execute(
+            f"select parameter, value from {prefix}reference.disclosure_parameters"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return seed_disclosure_parameters()
+    return {str(k): int(v) for k, v in rows}
+
+
+def seed_disclosure_parameters(path: Path = DISCLOSURE_SEED) -> dict[str, int]:
+    """The seed file ``dbt_project/seeds/disclosure_parameters.csv`` (no database needed)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {r["parameter"]: int(r["value"]) for r in csv.DictReader(handle)}
 
 
 def publication_history(

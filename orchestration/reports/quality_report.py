@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestration.reports.render import html_page, table_html, table_markdown
+
 PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
 DECISION_KINDS = {
     "withdrawn": "данные отозваны",
@@ -65,13 +67,7 @@ def _year(y: int) -> str:
 
 
 def _table(headers: Sequence[str], body: Sequence[Sequence[Any]]) -> tuple[str, str]:
-    md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    md += ["| " + " | ".join(str(c) for c in row) + " |" for row in body]
-    cells = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    trs = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in body
-    )
-    return "\n".join(md), f"<table><thead><tr>{cells}</tr></thead><tbody>{trs}</tbody></table>"
+    return table_markdown(headers, body), table_html(headers, body)
 
 
 def write_quality_report(
@@ -236,14 +232,13 @@ def write_quality_report(
         md += ["", f"## {title}", "", section_md]
         body += [f"<h2>{html.escape(title)}</h2>", section_html]
     (reports_dir / "quality_report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
-    page = (
-        "<!doctype html><html lang='ru'><head><meta charset='utf-8'>"
-        "<title>Отчёт о качестве данных</title><style>"
+    page = html_page(
+        "Отчёт о качестве данных",
+        "".join(body),
         "body{font-family:sans-serif;margin:2em;max-width:75em}"
         "table{border-collapse:collapse;margin:.5em 0}"
         "th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}"
-        "th{background:#eee}.ok{color:#075}.bad{color:#b00}"
-        "</style></head><body>" + "".join(body) + "</body></html>"
+        "th{background:#eee}.ok{color:#075}.bad{color:#b00}",
     )
     path = reports_dir / "quality_report.html"
     path.write_text(page, encoding="utf-8")

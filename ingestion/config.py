@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingestion.privacy import load_secret, secret_from_env
@@ -87,18 +87,6 @@ class Settings:
             demo=demo,
             pseudonym_secret=secret,
             fault_injection=os.environ.get("MSOKO_FAULT_INJECTION") or None,
-        )
-
-    def with_data_dir(self, data_dir: Path) -> Settings:
-        """The same deployment with every derived path under another data folder."""
-        data_dir = data_dir.resolve()
-        return replace(
-            self,
-            data_dir=data_dir,
-            lake_dir=data_dir / "lake",
-            warehouse_path=data_dir / "warehouse.duckdb",
-            reporting_path=data_dir / "reporting.duckdb",
-            reports_dir=data_dir / "reports",
         )
 
     def secret(self) -> bytes:

@@ -43,10 +43,6 @@ class SecretError(RuntimeError):
     """The pseudonymisation secret is missing, too short, or the demo secret outside demo mode."""
 
 
-def demo_mode() -> bool:
-    return secret_from_env()[1]
-
-
 def secret_from_env() -> tuple[str, bool]:
     """The secret source: ``MSOKO_PSEUDONYM_SECRET`` and whether ``MSOKO_DEMO`` is on (read here
     and by ``Settings.from_env``, nowhere else)."""

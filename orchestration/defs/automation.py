@@ -3,6 +3,7 @@
 - ``ingest_job``: the raw assets, partitioned by academic year (a backfill of a range of years
   is one run);
 - ``warehouse_job``: landing scan → dbt build (models, seeds, tests) → reporting file;
+- ``landing_scan_job``: the landing scan alone (the CLI runs it before an ingest run);
 - ``landing_files_sensor``: notices new, changed or removed files (by content hash) and asks
   for ``ingest_job`` runs of just the academic years they affect;
 - ``warehouse_after_ingest``: when an ingest run succeeds, runs ``warehouse_job``;
@@ -31,6 +32,14 @@ ingest_job = dg.define_asset_job(
     partitions_def=academic_year_partitions,
     description="Read the landing files of the selected academic years into the lake, with the "
     "arrival checks. Backfill a range of years from the UI or `msoko backfill --from --to`.",
+)
+
+landing_scan_job = dg.define_asset_job(
+    "landing_scan_job",
+    selection=dg.AssetSelection.assets(LANDING_SCAN),
+    description="Scan the landing folder and record the landing index (SHA-256, source and "
+    "academic year of every file): what `msoko refresh` and `backfill` do first, so that the "
+    "ingest run reads the files' places from the index instead of sniffing them again.",
 )
 
 warehouse_job = dg.define_asset_job(

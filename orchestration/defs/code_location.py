@@ -6,6 +6,7 @@ from ingestion.config import Settings
 from orchestration.defs.automation import (
     ingest_job,
     landing_files_sensor,
+    landing_scan_job,
     nightly_refresh,
     warehouse_after_ingest,
     warehouse_job,
@@ -32,7 +33,7 @@ def build_definitions(
             reporting_file,
             public_export,
         ],
-        jobs=[ingest_job, warehouse_job],
+        jobs=[ingest_job, warehouse_job, landing_scan_job],
         schedules=[nightly_refresh],
         sensors=[landing_files_sensor, warehouse_after_ingest],
         resources={

@@ -39,6 +39,17 @@ class Runner:
         self.settings, self.instance, self.progress = settings, instance, progress
         self.defs = build_definitions(settings, progress)
 
+    def record_scan(self) -> list[LandingEntry]:
+        """Scan the landing folder through the ``lake/landing_index`` asset (the one writer of
+        the index), then read the entries back: the ingest run finds every file placed."""
+        self.defs.resolve_job_def("landing_scan_job").execute_in_process(
+            instance=self.instance,
+            run_config=QUIET,
+            tags={"msoko/trigger": "cli"},
+            raise_on_error=True,
+        )
+        return scan_landing(self.settings, stages=self.progress.stages)
+
     def ingest(
         self,
         years: Sequence[int],
@@ -49,7 +60,7 @@ class Runner:
         with self.progress.stages.stage("run_ingest"):
             add_year_partitions(self.instance, list(years))
             if entries is None:
-                entries = scan_landing(self.settings, stages=self.progress.stages)
+                entries = self.record_scan()
             self.progress.start(files_to_read(self.settings, entries, years, sources))
             job = self.defs.resolve_job_def("ingest_job")
             selection = [raw_asset_key(s) for s in sources] or None
@@ -101,7 +112,7 @@ class Runner:
         """Ingest what changed (or every year), rebuild the warehouse, publish."""
         if self.landing_refused():
             return False
-        entries = scan_landing(self.settings, stages=self.progress.stages)
+        entries = self.record_scan()
         plan = plan_ingestion(self.settings, entries)
         for e in plan.not_placed:
             print(f"not loaded: {e.source_file}: {e.error}", file=sys.stderr)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ import pyarrow as pa
 
 from ingestion.layout import Field, Layout, LayoutError, find_layout
 from ingestion.normalize import SQL_MACROS
-from ingestion.privacy import hmac_pads, redact_sql
+from ingestion.privacy import hmac_pads, redact_error, redact_sql
 from ingestion.sheets import Grid, UnreadableFileError, open_grids
 
 # Rows that summarise other rows rather than being data. Sources add their own.
@@ -137,6 +138,9 @@ class Reader:
     #: bad row, the field the error is reported at, the reason) — e.g. points above the maximum
     row_checks: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     pupil_level: ClassVar[bool] = False
+    #: SQL over typed values ``v_<field>`` true for the data rows that a file's own total line
+    #: («Всего участников: 98») counts — e.g. participants who sat, not the absentees listed
+    declared_count_condition: ClassVar[str] = "true"
     #: keep "Итого …" / "По району …" rows as data (the source marks and checks them itself)
     keep_total_rows: ClassVar[bool] = False
     min_header_matches: ClassVar[int] = 2
@@ -187,15 +191,21 @@ class Reader:
     ) -> list[tuple[Grid, Layout | str, FileContext | None]]:
         """Every sheet with its layout and context, or the reason it was not understood."""
         out: list[tuple[Grid, Layout | str, FileContext | None]] = []
-        for grid in open_grids(con, file.path, scratch):
-            if grid.row_count == 0 or not self.accept_sheet(grid):
-                out.append((grid, "sheet is empty or not one of this source's sheets", None))
-                continue
-            try:
-                layout = self.layout_of(grid)
-                out.append((grid, layout, self.context(grid, layout, file)))
-            except LayoutError as exc:
-                out.append((grid, str(exc), None))
+        grids = open_grids(con, file.path, scratch)
+        try:
+            for grid in grids:
+                if grid.row_count == 0 or not self.accept_sheet(grid):
+                    out.append((grid, "sheet is empty or not one of this source's sheets", None))
+                    continue
+                try:
+                    layout = self.layout_of(grid)
+                    out.append((grid, layout, self.context(grid, layout, file)))
+                except LayoutError as exc:
+                    out.append((grid, str(exc), None))
+        except BaseException:
+            for grid in grids:
+                _drop_grid(con, grid)
+            raise
         if not any(isinstance(layout, Layout) for _, layout, _ in out):
             for grid, _, _ in out:
                 _drop_grid(con, grid)
@@ -259,54 +269,165 @@ def read_batch(
     files: Sequence[FileVersion],
     secret: bytes | None,
     scratch_dir: Path | None = None,
+    *,
+    batch_id: str | None = None,
 ) -> BatchResult:
-    """Read ``files`` (all of one source) into loaded rows, quarantine and per-sheet summary."""
+    """Read ``files`` (all of one source) into loaded rows, quarantine and per-sheet summary.
+
+    One bad file never takes down its neighbours: a crash while reading a file rejects that
+    file (summary ``unreadable`` with the file, sheet and the cause in words, cell values
+    redacted) and the others are read. A crash of the batch as a whole is retried file by file,
+    so that the failing file is named and the others are kept.
+    """
+    if (any(f.personal for f in reader.fields) or reader.pupil_level) and secret is None:
+        raise ValueError(f"{reader.name}: a pseudonymisation secret is required")
+    batch_id = batch_id or batch_id_for(reader, files)
     custom = getattr(reader, "read_batch", None)
-    if custom is not None:  # a reader that melts wide tables itself (municipal_tables)
-        return custom(con, files, secret, scratch_dir)
-    batch_id = batch_id_for(reader, files)
+    try:
+        if custom is not None:  # a reader that melts wide tables itself (municipal_tables)
+            return _with_batch_id(custom(con, files, secret, scratch_dir), batch_id)
+        return _read_files(con, reader, files, secret, scratch_dir, batch_id)
+    except BaseException as exc:  # a Rust panic (calamine) is a BaseException
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        if len(files) == 1:
+            return _crashed(reader, files[0], batch_id, None, exc)
+    parts = [read_batch(con, reader, [f], secret, scratch_dir, batch_id=batch_id) for f in files]
+    return BatchResult(
+        batch_id,
+        pa.concat_tables([p.rows for p in parts]),
+        pa.concat_tables([p.quarantine for p in parts]),
+        pa.concat_tables([p.files for p in parts]),
+    )
+
+
+def _with_batch_id(result: BatchResult, batch_id: str) -> BatchResult:
+    """The same rows under the batch id of the batch they were re-read for."""
+    if result.batch_id == batch_id:
+        return result
+
+    def relabel(table: pa.Table) -> pa.Table:
+        index = table.schema.get_field_index("batch_id")
+        if index < 0:
+            return table
+        return table.set_column(
+            index, "batch_id", pa.array([batch_id] * table.num_rows, pa.string())
+        )
+
+    return BatchResult(
+        batch_id, relabel(result.rows), relabel(result.quarantine), relabel(result.files)
+    )
+
+
+def _crashed(
+    reader: Reader,
+    file: FileVersion,
+    batch_id: str,
+    sheet: str | None,
+    exc: BaseException,
+) -> BatchResult:
+    """The result of a file whose reading crashed: nothing loaded, the file named, the cause in
+    words (no cell value: DuckDB quotes the offending line or value in its messages)."""
     read_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    raw_table = f"batch_raw_{batch_id}"
+    summary = _summary(
+        reader, file, None, batch_id, None, "unreadable", crash_reason(sheet, exc), read_at
+    )
+    empty = _empty_outputs(reader)
+    return BatchResult(batch_id, empty[0], empty[1], _summary_table([summary]))
+
+
+def crash_reason(sheet: str | None, exc: BaseException) -> str:
+    where = f" on sheet '{sheet}'" if sheet else ""
+    return f"reading failed{where}: {redact_error(exc)}; the file is not loaded"
+
+
+_batch_counter = iter(range(1, 1 << 62))
+
+
+def _read_files(
+    con: duckdb.DuckDBPyConnection,
+    reader: Reader,
+    files: Sequence[FileVersion],
+    secret: bytes | None,
+    scratch_dir: Path | None,
+    batch_id: str,
+) -> BatchResult:
+    read_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    call = f"{batch_id}_{next(_batch_counter)}"
+    raw_table = f"batch_raw_{call}"
+    typed = f"batch_typed_{call}"
+    labels_table = f"grid_labels_{call}"
     summaries: list[dict[str, Any]] = []
     labels: list[tuple[int, str, str]] = []  # grid id, field, "header (letter)"
     grid_ids: dict[int, tuple[FileVersion, Grid, Layout, FileContext]] = {}
     created = False
+    try:
+        for file in files:
+            created = _read_file(
+                con, reader, file, scratch_dir, batch_id, read_at, raw_table, created,
+                summaries, labels, grid_ids,
+            )  # fmt: skip
+        if not created:
+            empty = _empty_outputs(reader)
+            return BatchResult(batch_id, empty[0], empty[1], _summary_table(summaries))
+        con.execute(
+            f"create or replace temp table {labels_table} "
+            "(grid_id integer, field_name varchar, column_label varchar)"
+        )
+        if labels:
+            con.executemany(f"insert into {labels_table} values (?, ?, ?)", labels)
+        con.execute(f"create or replace temp table {typed} as {_typing_sql(reader, raw_table)}")
+        params = {}
+        if any(f.personal for f in reader.fields) or reader.pupil_level:
+            assert secret is not None
+            ipad, opad = hmac_pads(secret)
+            params = {"ipad": ipad, "opad": opad}
+        rows = _fetch_arrow(con, _output_sql(reader, typed, batch_id), params)
+        quarantine = _fetch_arrow(con, _quarantine_sql(reader, typed, batch_id, labels_table))
+        summaries += _grid_summaries(con, reader, typed, grid_ids, batch_id, read_at)
+        return BatchResult(batch_id, rows, quarantine, _summary_table(summaries))
+    finally:
+        for name in (raw_table, typed, labels_table):
+            con.execute(f"drop table if exists {name}")
+        for _, grid, _, _ in grid_ids.values():
+            _drop_grid(con, grid)
 
-    for file in files:
-        try:
-            located = reader._located_grids(con, file, scratch_dir)
-            contexts = [ctx for _, _, ctx in located]
-            try:
-                _single_context(file, contexts)
-            except UnreadableFileError:
-                for grid, _, _ in located:
-                    _drop_grid(con, grid)
-                raise
-        except UnreadableFileError as exc:
-            summaries.append(
-                _summary(reader, file, None, batch_id, None, "unreadable", exc.reason, read_at)
-            )
-            continue
+
+def _read_file(
+    con: duckdb.DuckDBPyConnection,
+    reader: Reader,
+    file: FileVersion,
+    scratch_dir: Path | None,
+    batch_id: str,
+    read_at: dt.datetime,
+    raw_table: str,
+    created: bool,
+    summaries: list[dict[str, Any]],
+    labels: list[tuple[int, str, str]],
+    grid_ids: dict[int, tuple[FileVersion, Grid, Layout, FileContext]],
+) -> bool:
+    """Register one file's grids and insert their cells into the batch's raw table; a file that
+    cannot be read or crashes is summarised as unreadable and leaves nothing behind."""
+    sheet: str | None = None
+    mine: list[int] = []
+    located: list[tuple[Grid, Layout | str, FileContext | None]] = []
+    try:
+        located = reader._located_grids(con, file, scratch_dir)
+        _single_context(file, [ctx for _, _, ctx in located])
         for grid, layout, ctx in located:
+            sheet = grid.sheet
             if not isinstance(layout, Layout) or ctx is None:
                 summaries.append(
                     _summary(
-                        reader,
-                        file,
-                        grid,
-                        batch_id,
-                        None,
-                        "sheet_ignored",
-                        str(layout),
-                        read_at,
-                        rows_read=grid.row_count,
-                        rows_skipped=grid.row_count,
+                        reader, file, grid, batch_id, None, "sheet_ignored", str(layout),
+                        read_at, rows_read=grid.row_count, rows_skipped=grid.row_count,
                         skipped_reasons=f"sheet not in this source's layout: {grid.row_count}",
                     )
-                )
+                )  # fmt: skip
                 continue
             grid_id = len(grid_ids) + 1
             grid_ids[grid_id] = (file, grid, layout, ctx)
+            mine.append(grid_id)
             for name, column in layout.columns.items():
                 labels.append(
                     (grid_id, name, f"{layout.labels[name]} ({grid.column_label(column)})")
@@ -317,28 +438,38 @@ def read_batch(
                 created = True
             else:
                 con.execute(f"insert into {raw_table} {select}")
+        return created
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        if created and mine:
+            con.execute(f"delete from {raw_table} where _grid_id in ({', '.join(map(str, mine))})")
+        for grid_id in mine:
+            grid_ids.pop(grid_id, None)
+        labels[:] = [label for label in labels if label[0] not in mine]
+        for grid, _, _ in located:
+            _drop_grid(con, grid)
+        reason = exc.reason if isinstance(exc, UnreadableFileError) else crash_reason(sheet, exc)
+        summaries[:] = [s for s in summaries if s["source_file"] != file.relative_path]
+        summaries.append(
+            _summary(reader, file, None, batch_id, None, "unreadable", reason, read_at)
+        )
+        return created
 
-    if not created:
-        empty = _empty_outputs(con, reader)
-        return BatchResult(batch_id, empty[0], empty[1], _summary_table(summaries))
 
-    con.execute(
-        f"create or replace temp table grid_labels_{batch_id} "
-        "(grid_id integer, field_name varchar, column_label varchar)"
-    )
-    if labels:
-        con.executemany(f"insert into grid_labels_{batch_id} values (?, ?, ?)", labels)
+# "Всего участников: 98": a file that states how many data rows it holds is checked against
+# what was read (loaded + quarantined), not skipped as a footer.
+DECLARED_COUNT = r"^(всего|итого)\s+(участников|обучающихся|записей|строк|работ)\s*[:=–-]?\s*(\d+)$"
 
-    typed = f"batch_typed_{batch_id}"
-    con.execute(f"create or replace temp table {typed} as {_typing_sql(reader, raw_table)}")
-    params = {}
-    if any(f.personal for f in reader.fields) or reader.pupil_level:
-        if secret is None:
-            raise ValueError(f"{reader.name}: a pseudonymisation secret is required")
-        ipad, opad = hmac_pads(secret)
-        params = {"ipad": ipad, "opad": opad}
-    rows = _fetch_arrow(con, _output_sql(reader, typed, batch_id), params)
-    quarantine = _fetch_arrow(con, _quarantine_sql(reader, typed, batch_id))
+
+def _grid_summaries(
+    con: duckdb.DuckDBPyConnection,
+    reader: Reader,
+    typed: str,
+    grid_ids: dict[int, tuple[FileVersion, Grid, Layout, FileContext]],
+    batch_id: str,
+    read_at: dt.datetime,
+) -> list[dict[str, Any]]:
     counts = con.execute(
         f"""
         select _grid_id, count(*) as rows_in_grid,
@@ -346,44 +477,98 @@ def read_batch(
                count(*) filter (where _disposition = 'quarantined') as quarantined,
                count(*) filter (where _disposition = 'skipped') as skipped,
                string_agg(distinct _skip_reason || ': ' || cnt, '; ' order by _skip_reason || ': ' || cnt)
-                   filter (where _skip_reason is not null) as reasons
-        from (select *, count(*) over (partition by _grid_id, _skip_reason) as cnt from {typed})
+                   filter (where _skip_reason is not null) as reasons,
+               list(distinct try_cast(regexp_extract(lower(_label), {_lit(DECLARED_COUNT)}, 3)
+                                      as integer))
+                   filter (where _skip_reason is not null
+                           and regexp_matches(lower(_label), {_lit(DECLARED_COUNT)})) as declared,
+               count(*) filter (where _disposition in ('loaded', 'quarantined')
+                                and ({reader.declared_count_condition})) as counted,
+               min(_row_number) filter (where _skip_reason is null and _stray.value is not null)
+                   as stray_row,
+               any_value(_stray.column) filter (where _skip_reason is null
+                                               and _stray.value is not null) as stray_column
+        from (select *, source_row as _row_number,
+                     count(*) over (partition by _grid_id, _skip_reason) as cnt from {typed})
         group by _grid_id
         """
     ).fetchall()
     by_grid = {row[0]: row for row in counts}
+    out = []
+    rejected_files: dict[str, str] = {}
     for grid_id, (file, grid, layout, ctx) in grid_ids.items():
-        _, in_grid, loaded, quarantined, skipped, reasons = by_grid.get(
-            grid_id, (grid_id, 0, 0, 0, 0, None)
-        )
-        # CSV lines that DuckDB never returned are empty lines: skipped as blank.
-        missing_blank = grid.row_count - in_grid
-        if missing_blank:
-            skipped += missing_blank
-            reasons = "; ".join(x for x in (reasons, f"blank: {missing_blank}") if x)
-        summaries.append(
+        row = by_grid.get(grid_id, (grid_id, 0, 0, 0, 0, None, None, 0, None, None))
+        _, in_grid, loaded, quarantined, skipped, reasons, declared, counted = row[:8]
+        stray_row, stray_column = row[8:]
+        # CSV lines that DuckDB never returned: empty lines (skipped as blank) and lines inside
+        # a quoted cell that spans lines (skipped as its continuation)
+        missing = grid.row_count - in_grid
+        if missing:
+            blank = min(missing, grid.empty_line_count) if grid.is_csv else missing
+            inside = missing - blank
+            skipped += missing
+            reasons = _merge_reasons(reasons, {"blank": blank, "inside a multi-line cell": inside})
+        where = f"sheet '{grid.sheet}': " if grid.sheet else ""
+        foreign = [n for n in grid.foreign_delimiter_lines if n > max(layout.header_rows)]
+        if foreign:
+            rejected_files.setdefault(
+                file.relative_path,
+                f"{where}fields are separated by '{_show_delimiter(grid.foreign_delimiter)}' on "
+                f"{len(foreign)} line(s) (first: line {foreign[0]}) and by another delimiter on "
+                "the others: the file was damaged or glued from several exports; export it again",
+            )
+        if grid.swallowed_lines is not None:
+            first, taken = grid.swallowed_lines
+            rejected_files.setdefault(
+                file.relative_path,
+                f"a quote opened at line {first} is never closed: {taken} lines were read as "
+                "one cell and their rows would vanish; fix the quote and drop the file again",
+            )
+        if stray_row is not None:
+            rejected_files.setdefault(
+                file.relative_path,
+                f"{where}a value in column {stray_column} (row {stray_row}), which has no "
+                "header: the file was edited or damaged (a stray cell, a shifted row); remove "
+                "the value or give the column a header, then drop the file again",
+            )
+        for count in declared or []:
+            if count is not None and count != counted:
+                rejected_files.setdefault(
+                    file.relative_path,
+                    f"{where}the file's own total says {count} («всего … {count}»), "
+                    f"{counted} such row(s) were read (of {loaded} loaded + {quarantined} "
+                    "quarantined): rows are missing or extra; fix or export the file again",
+                )
+        out.append(
             _summary(
-                reader,
-                file,
-                grid,
-                batch_id,
-                ctx.academic_year,
-                "read",
-                None,
-                read_at,
-                rows_read=grid.row_count,
-                rows_loaded=loaded,
-                rows_quarantined=quarantined,
-                rows_skipped=skipped,
-                skipped_reasons=reasons,
+                reader, file, grid, batch_id, ctx.academic_year, "read", None, read_at,
+                rows_read=grid.row_count, rows_loaded=loaded, rows_quarantined=quarantined,
+                rows_skipped=skipped, skipped_reasons=reasons,
                 header_rows=",".join(str(r) for r in layout.header_rows),
             )
-        )
-    for name in (raw_table, typed, f"grid_labels_{batch_id}"):
-        con.execute(f"drop table if exists {name}")
-    for _, grid, _, _ in grid_ids.values():
-        _drop_grid(con, grid)
-    return BatchResult(batch_id, rows, quarantine, _summary_table(summaries))
+        )  # fmt: skip
+    for summary in out:
+        if summary["source_file"] in rejected_files:
+            summary["status"] = "rejected"
+            summary["status_reason"] = rejected_files[summary["source_file"]]
+    return out
+
+
+def _merge_reasons(reasons: str | None, more: dict[str, int]) -> str | None:
+    """ "blank: 1; header: 1" + {"blank": 2} -> "blank: 3; header: 1" (one count per reason)."""
+    counts: dict[str, int] = {}
+    for part in (reasons or "").split("; "):
+        if part:
+            label, _, count = part.rpartition(": ")
+            counts[label] = counts.get(label, 0) + int(count)
+    for label, extra in more.items():
+        if extra:
+            counts[label] = counts.get(label, 0) + extra
+    return "; ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or None
+
+
+def _show_delimiter(delimiter: str | None) -> str:
+    return {"\t": "tab", None: "?"}.get(delimiter, delimiter or "?")
 
 
 def _drop_grid(con: duckdb.DuckDBPyConnection, grid: Grid) -> None:
@@ -393,6 +578,8 @@ def _drop_grid(con: duckdb.DuckDBPyConnection, grid: Grid) -> None:
         con.execute(f"drop view if exists {grid.view}")
     if grid.scratch_file is not None:
         grid.scratch_file.unlink(missing_ok=True)
+    if grid.scratch_owned_dir is not None:
+        shutil.rmtree(grid.scratch_owned_dir, ignore_errors=True)
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple[Any, ...]:
@@ -430,7 +617,13 @@ def _grid_projection(
 ) -> str:
     cols = grid.columns
     label = "coalesce(" + ", ".join(f"msoko_clean({c})" for c in cols) + ")" if cols else "null"
-    nonempty = " + ".join(f"(msoko_clean({c}) is not null)::int" for c in cols) or "0"
+    # list functions, not chains of "+": a wide sheet must not exceed the parser's depth limit
+    nonempty = (
+        "len(list_filter([" + ", ".join(f"msoko_clean({c})" for c in cols) + "], "
+        "lambda x: x is not null))"
+        if cols
+        else "0"
+    )
     header_first, header_last = min(layout.header_rows), max(layout.header_rows)
     # a data row that repeats the header texts (headers repeated on every printed page)
     repeats = [
@@ -439,7 +632,31 @@ def _grid_projection(
         # numeric headers (task numbers "1", "2" of a ВПР form) match data, not a repeated header
         if _last_header_part(text) and not _last_header_part(text).replace(".", "").isdigit()
     ]
-    header_like = f"({' + '.join(repeats)}) >= {min(2, len(repeats))}" if repeats else "false"
+    header_like = (
+        f"list_sum([{', '.join(repeats)}]) >= {min(2, len(repeats))}" if repeats else "false"
+    )
+    # Cells in a column with no header at all (a stray value in column XFD, a row shifted
+    # right) are not silently ignored: the row is quarantined with the column named.
+    mapped = set(layout.columns.values())
+    unheaded = [
+        c
+        for i, c in enumerate(cols)
+        if c not in mapped
+        and not any(
+            (grid.head[r - 1][i] if r - 1 < len(grid.head) and i < len(grid.head[r - 1]) else None)
+            for r in layout.header_rows
+        )
+    ]
+    stray = (
+        "list_filter(["
+        + ", ".join(
+            f"{{'column': {_lit(grid.column_label(c))}, 'value': msoko_clean({c})}}"
+            for c in unheaded
+        )
+        + "], lambda x: x.value is not null)[1]"
+        if unheaded
+        else 'null::struct("column" varchar, "value" varchar)'
+    )
     select = [
         f"{grid_id} as _grid_id",
         f"{_lit(file.relative_path)}::varchar as source_file",
@@ -457,6 +674,7 @@ def _grid_projection(
         f"{label}::varchar as _label",
         f"{nonempty} as _nonempty",
         f"{header_like} as _header_like",
+        f"{stray} as _stray",
     ]
     for f in reader.fields:
         column = layout.columns.get(f.name)
@@ -493,6 +711,8 @@ def _typing_sql(reader: Reader, raw_table: str) -> str:
     error_items: list[str] = []
     for f in reader.fields:
         cleaned_cols.append(f"msoko_clean(f_{f.name}) as t_{f.name}")
+        if not f.personal:
+            cleaned_cols.append(f"msoko_excel_error(msoko_clean(f_{f.name})) as xe_{f.name}")
         if f.kind not in ("text", "code"):
             cleaned_cols.append(f"msoko_missing_kind(msoko_clean(f_{f.name})) as k_{f.name}")
             cleaned_cols.append(f"msoko_number(msoko_clean(f_{f.name})) as n_{f.name}")
@@ -512,6 +732,12 @@ def _typing_sql(reader: Reader, raw_table: str) -> str:
             error_items.append(
                 f"{{'field_name': {_lit(f.name)}, 'reason': e_{f.name}, 'cell_value': t_{f.name}}}"
             )
+    error_items.append(
+        "{'field_name': '(no header) ' || _stray.column, "
+        "'reason': case when _stray.value is not null then 'a value in a column without a "
+        "header: not read, so the row is held back (a stray cell or a shifted row)' end, "
+        "'cell_value': _stray.value}"
+    )
     for condition, field_name, reason in reader.row_checks:
         error_items.append(
             f"{{'field_name': {_lit(field_name)}, "
@@ -554,7 +780,13 @@ def _field_sql(f: Field) -> tuple[str, str, dict[str, str]]:
     if f.personal:
         return text, "null", {}
     extra: dict[str, str] = {}
-    checks: list[tuple[str, str]] = []  # (condition SQL, reason SQL)
+    # (condition SQL, reason SQL); an Excel error value (#DIV/0!) is never read as a value
+    checks: list[tuple[str, str]] = [
+        (
+            f"xe_{f.name}",
+            f"'Excel error cell ' || {text} || ': a formula that failed, not a value'",
+        )
+    ]
     if f.kind in ("text", "code"):
         value = text
         if f.kind == "code":  # Excel turns codes into numbers: "111001.0", "'0123"
@@ -612,10 +844,14 @@ def _measure_sql(f: Field, text: str, kind: str, number: str) -> tuple[str, str,
     value = f"(case when {kind} is null then coalesce({number}, {with_comparator}) end)"
     checks = [
         (
+            f"xe_{f.name}",
+            f"'Excel error cell ' || {text} || ': a formula that failed, not a value'",
+        ),
+        (
             f"{kind} is null and {number} is null and {with_comparator} is null "
             f"and not {qualitative}",
             f"msoko_not_a_number({text})",
-        )
+        ),
     ]
     if f.required:
         checks.append((f"{kind} = 'empty'", _lit("required value missing")))
@@ -666,7 +902,7 @@ def _output_sql(reader: Reader, typed: str, batch_id: str) -> str:
     """
 
 
-def _quarantine_sql(reader: Reader, typed: str, batch_id: str) -> str:
+def _quarantine_sql(reader: Reader, typed: str, batch_id: str, labels_table: str) -> str:
     personal = [f"f_{f.name}" for f in reader.fields if f.personal]
     value = "e.cell_value"
     if reader.pupil_level or personal:
@@ -679,7 +915,7 @@ def _quarantine_sql(reader: Reader, typed: str, batch_id: str) -> str:
                {reader.reader_version}::integer as reader_version,
                {_lit(batch_id)}::varchar as batch_id, academic_year::integer as academic_year
         from (select *, unnest(_errors) as e from {typed} where _disposition = 'quarantined') q
-        left join grid_labels_{batch_id} l
+        left join {labels_table} l
             on l.grid_id = q._grid_id and l.field_name = q.e.field_name
         order by source_file, source_sheet, source_row, source_column
     """
@@ -741,7 +977,7 @@ def _summary_table(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=arrow_schema(FILE_SUMMARY_SCHEMA))
 
 
-def _empty_outputs(con, reader: Reader) -> tuple[pa.Table, pa.Table]:
+def _empty_outputs(reader: Reader) -> tuple[pa.Table, pa.Table]:
     return (
         arrow_schema(reader.output_schema()).empty_table(),
         arrow_schema(QUARANTINE_SCHEMA).empty_table(),

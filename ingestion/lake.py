@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -88,15 +86,6 @@ class Lake:
 
     def landing_index_path(self) -> Path:
         return self.root / "_landing" / "index.parquet"
-
-    def scratch_dir(self) -> Path:
-        """Where re-encoded CSV copies live while a file is read (deleted right after).
-
-        Outside the lake and data/: the copies hold the input's text, personal data included.
-        """
-        path = Path(tempfile.gettempdir()) / f"msoko-scratch-{os.getuid()}"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
 
     # ------------------------------------------------------------------ writing
 
@@ -179,13 +168,16 @@ class Lake:
     def parsed_versions(
         self, con: duckdb.DuckDBPyConnection, source: str, reader_version: int
     ) -> dict[str, tuple[str, int | None, str]]:
-        """sha256 -> (batch_id, academic_year, status) of file versions already read."""
+        """sha256 -> (batch_id, academic_year, status) of file versions already read; status
+        ``read``, ``unreadable`` (nothing could be read) or ``rejected`` (read, but the file
+        contradicts itself: its own row count, mixed delimiters)."""
         folder = self.root / "_files" / source
         if not folder.exists():
             return {}
         rows = con.execute(
             "select file_sha256, any_value(batch_id), any_value(academic_year), "
-            "case when bool_or(status = 'unreadable') then 'unreadable' else 'read' end "
+            "case when bool_or(status = 'unreadable') then 'unreadable' "
+            "when bool_or(status = 'rejected') then 'rejected' else 'read' end "
             f"from read_parquet('{_q(folder)}/*/*.parquet') where reader_version = ? "
             "group by file_sha256, batch_id",
             [reader_version],

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.config import Settings
-from ingestion.engine import FileVersion, connect_for_ingestion
+from ingestion.engine import FileVersion, connect_for_ingestion, crash_reason
 from ingestion.lake import Lake
 from ingestion.layout import region_from_path
+from ingestion.scratch import private_scratch
 from ingestion.sheets import SUPPORTED_SUFFIXES, UnreadableFileError, file_sha256
 from ingestion.sources import READERS
 from ingestion.stages import NO_STAGES, Stages
@@ -70,6 +71,19 @@ def _scan(settings: Settings, source: str | None, stages: Stages) -> list[Landin
     lake = Lake(settings.lake_dir)
     previous = {row["source_file"]: row for row in lake.read_landing_index().to_pylist()}
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    with private_scratch() as scratch:
+        return _scan_files(settings, source, stages, lake, previous, now, scratch)
+
+
+def _scan_files(
+    settings: Settings,
+    source: str | None,
+    stages: Stages,
+    lake: Lake,
+    previous: dict[str, dict],
+    now: dt.datetime,
+    scratch: Path,
+) -> list[LandingEntry]:
     entries: list[LandingEntry] = []
     con = None
     landing = settings.landing_dir
@@ -137,11 +151,13 @@ def _scan(settings: Settings, source: str | None, stages: Stages) -> list[Landin
             try:
                 with stages.stage("sniff", source=folder, file=relative):
                     ctx = READERS[folder].sniff(
-                        con, FileVersion(path, relative, sha, region), lake.scratch_dir()
+                        con, FileVersion(path, relative, sha, region), scratch
                     )
                 year = ctx.academic_year
             except UnreadableFileError as exc:
                 error = exc.reason
+            except Exception as exc:  # a crash in one file never stops the scan of the others
+                error = crash_reason(None, exc)
         entries.append(
             LandingEntry(
                 source_name=folder,

@@ -55,6 +55,12 @@ create or replace macro msoko_drop_comparator(c) as
     regexp_replace(lower(c), '^(не менее|не ниже|не меньше|не более|не выше|не больше|до|≥|>=|≤|<=)\s*', '');
 
 -- Why a cleaned cell that is neither missing nor a number is not a number.
+-- Excel's error values (a formula that failed): not a value, not an empty cell either.
+create or replace macro msoko_excel_error(c) as
+    coalesce(upper(c) in ('#NULL!', '#DIV/0!', '#VALUE!', '#REF!', '#NAME?', '#NUM!', '#N/A',
+                          '#GETTING_DATA', '#SPILL!', '#CALC!', '#FIELD!', '#BLOCKED!',
+                          '#CONNECT!', '#BUSY!', '#UNKNOWN!'), false);
+
 create or replace macro msoko_not_a_number(c) as
     case when regexp_matches(c, '\p{L}')
          then 'letters in a number (possible OCR damage): not guessed'

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 DEMO_SECRET = "msoko-demo-secret-not-for-real-pupil-data-0000"
 SECRET_ENV = "MSOKO_PSEUDONYM_SECRET"
@@ -144,3 +145,19 @@ def redact_sql(value_expr: str, personal_exprs: list[str], *, hide_digit_runs: b
         f"then '<hidden: ' || length({value_expr}) || ' characters of text>' "
         f"else {value_expr} end"
     )
+
+
+def redact_error(exc: BaseException) -> str:
+    """An exception's message, safe for logs and the quarantine report: its first line only
+    (DuckDB appends the offending input line), quoted values and runs of 4+ digits (document
+    numbers) replaced by their shape, at most 300 characters."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    text = re.sub(
+        r"'([^']*)'|\"([^\"]*)\"",
+        lambda m: f"<hidden: {len(m.group(1) or m.group(2) or '')} characters>",
+        text,
+    )
+    text = re.sub(r"\d{4,}", lambda m: f"<hidden: {len(m.group(0))} digits>", text)
+    text = text.split("Original Line")[0].strip()
+    return text[:300]

@@ -13,8 +13,12 @@ pass that fixes the encoding (UTF-8 or Windows-1251) and line endings.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
+import re
+import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from ingestion.normalize import excel_column_letter
+from ingestion.scratch import new_private_dir
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}
@@ -52,6 +57,16 @@ class Grid:
     _head: list[list[str | None]] = field(default_factory=list, repr=False)
     # a re-encoded copy of a CSV (it holds the file's text, names included): deleted on drop
     scratch_file: Path | None = None
+    # a private folder made for that copy when the caller gave none: removed on drop
+    scratch_owned_dir: Path | None = None
+    # CSV lines (1-based) that separate fields with another delimiter than the file's
+    foreign_delimiter_lines: list[int] = field(default_factory=list)
+    foreign_delimiter: str | None = None
+    # a CSV record whose quoted cell swallowed several lines of fields (an unclosed quote):
+    # (the record's first line, how many lines it took)
+    swallowed_lines: tuple[int, int] | None = None
+    # CSV: lines that are exactly empty (DuckDB's reader returns no record for them)
+    empty_line_count: int = 0
 
     @property
     def columns(self) -> list[str]:
@@ -93,7 +108,14 @@ def open_grids(
     if path.stat().st_size == 0:
         raise UnreadableFileError(path, "the file is empty (0 bytes)")
     if suffix in SPREADSHEET_SUFFIXES:
-        return list(_spreadsheet_grids(con, path))
+        grids: list[Grid] = []
+        try:
+            grids.extend(_spreadsheet_grids(con, path))
+        except BaseException:
+            for grid in grids:  # a later sheet failed: the earlier ones leave nothing behind
+                con.unregister(grid.view)
+            raise
+        return grids
     if suffix in CSV_SUFFIXES:
         return [_csv_grid(con, path, scratch_dir)]
     raise UnreadableFileError(
@@ -106,39 +128,167 @@ def _spreadsheet_grids(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[G
 
     try:
         reader = fastexcel.read_excel(path)
-    except Exception as exc:  # calamine raises several exception types for corrupt files
-        raise UnreadableFileError(path, f"not a readable spreadsheet ({exc})") from exc
+    except BaseException as exc:  # calamine raises several types; a Rust panic is BaseException
+        _reraise_fatal(exc)
+        raise UnreadableFileError(path, f"not a readable spreadsheet ({_first_line(exc)})") from exc
+    errors = excel_error_cells(path)
     for sheet_name in reader.sheet_names:
         try:
             # skip_rows=0 keeps leading empty rows, so index i is Excel row i + 1.
             sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
-        except Exception as exc:
-            raise UnreadableFileError(path, f"sheet '{sheet_name}' cannot be read ({exc})") from exc
-        positions = [info.absolute_index for info in sheet.available_columns()]
-        table = sheet.to_arrow()
+            positions = [info.absolute_index for info in sheet.available_columns()]
+            table = sheet.to_arrow()
+        except BaseException as exc:
+            _reraise_fatal(exc)
+            raise UnreadableFileError(
+                path, f"sheet '{sheet_name}' cannot be read ({_first_line(exc)})"
+            ) from exc
         if isinstance(table, pa.RecordBatch):
             table = pa.Table.from_batches([table])
-        names = [f"c{i}" for i in range(table.num_columns)]
-        table = table.rename_columns(names)
-        table = table.append_column("_row", pa.array(range(1, table.num_rows + 1), pa.int64()))
+        columns = dict(zip(positions, table.columns, strict=True))
+        if errors.get(sheet_name):
+            columns = _with_error_cells(columns, table.num_rows, errors[sheet_name])
+        # A stray cell far to the right (column XFD) makes a sheet 16,384 columns wide: only
+        # columns that hold something are kept, each with its true position for messages.
+        kept = sorted(p for p, c in columns.items() if c.null_count < len(c))
+        rows = max((len(c) for c in columns.values()), default=0)
+        table = pa.table(
+            {f"c{i}": columns[p] for i, p in enumerate(kept)}
+            | {"_row": pa.array(range(1, rows + 1), pa.int64())}
+        )
         view = _new_view_name()
         con.register(view, table)
         head = [list(row.values())[:-1] for row in table.slice(0, HEAD_ROWS).to_pylist()]
-        yield Grid(path, sheet_name, view, positions, table.num_rows, False, head)
+        yield Grid(path, sheet_name, view, kept, rows, False, head)
+
+
+# Excel's error values: a formula that failed is not a value (and not an empty cell either).
+EXCEL_ERROR_CODES = (
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+)
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_ATTR_R = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_ATTR_ERROR = re.compile(rb'\bt="e"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def excel_error_cells(path: Path) -> dict[str, list[tuple[int, int, str]]]:
+    """Error cells of an .xlsx/.xlsm workbook: sheet name -> [(row index 0-based, column index,
+    code)]. The readers (calamine) give these cells as empty; the file's XML says what they are.
+    Other formats (.xls, .ods) are not inspected (docs/sources: a known gap)."""
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return {}
+    try:
+        with zipfile.ZipFile(path) as book:
+            sheets = _xlsx_sheet_parts(book)
+            out: dict[str, list[tuple[int, int, str]]] = {}
+            for name, part in sheets.items():
+                xml = book.read(part)
+                if b't="e"' not in xml:
+                    continue
+                for attrs, inner in _CELL.findall(xml):
+                    if not _ATTR_ERROR.search(attrs):
+                        continue
+                    ref = _ATTR_R.search(attrs)
+                    value = _VALUE.search(inner or b"")
+                    if ref is None:
+                        continue
+                    code = value.group(1).decode("utf-8", "replace") if value else "#VALUE!"
+                    out.setdefault(name, []).append(
+                        (int(ref.group(2)) - 1, _column_index(ref.group(1).decode()), code)
+                    )
+            return out
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return {}  # calamine reports the file itself
+
+
+def _xlsx_sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
+    workbook = book.read("xl/workbook.xml")
+    rels = book.read("xl/_rels/workbook.xml.rels")
+    targets = {
+        rid.decode(): target.decode()
+        for rid, target in re.findall(rb'Id="([^"]+)"[^>]*?Target="([^"]+)"', rels)
+    } | {
+        rid.decode(): target.decode()
+        for target, rid in re.findall(rb'Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)
+    }
+    parts = {}
+    for tag in re.findall(rb"<sheet\b[^>]*/?>", workbook):
+        name = re.search(rb'\bname="([^"]*)"', tag)
+        rid = re.search(rb'\br:id="([^"]*)"', tag)
+        if not name or not rid or rid.group(1).decode() not in targets:
+            continue
+        target = targets[rid.group(1).decode()].lstrip("/")
+        part = target if target.startswith("xl/") else f"xl/{target}"
+        parts[html.unescape(name.group(1).decode("utf-8"))] = part
+    return parts
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
+
+
+def _with_error_cells(
+    columns: dict[int, pa.ChunkedArray | pa.Array],
+    num_rows: int,
+    cells: list[tuple[int, int, str]],
+) -> dict[int, pa.ChunkedArray | pa.Array]:
+    rows = max([num_rows, *(r + 1 for r, _, _ in cells)])
+    values = {p: c.to_pylist() + [None] * (rows - len(c)) for p, c in columns.items()}
+    for row, column, code in cells:
+        values.setdefault(column, [None] * rows)[row] = code
+    return {p: pa.array(v, pa.string()) for p, v in values.items()}
+
+
+def _reraise_fatal(exc: BaseException) -> None:
+    """Interrupts and exits are not file problems."""
+    if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+        raise exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
 
 
 def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | None) -> Grid:
     data = path.read_bytes()
     source = path
     text_changed = False
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(path, "text marked as UTF-16 cannot be decoded") from exc
+        text_changed = True
+    elif _looks_utf16_without_bom(data):
+        codec = "utf-16-le" if data[1:2] == b"\0" else "utf-16-be"
+        try:
+            data = data.decode(codec).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(path, "text looks like UTF-16 but cannot be decoded") from exc
+        text_changed = True
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
         text_changed = True
-    try:
-        head_text = data[:65536].decode("utf-8")
-    except UnicodeDecodeError:
-        head_text = None
-    if head_text is None or _not_utf8(data):
+    if _not_utf8(data):
         try:
             data = data.decode("cp1251").encode("utf-8")
         except UnicodeDecodeError as exc:
@@ -149,44 +299,58 @@ def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | No
         text_changed = True
     if not data.strip():
         raise UnreadableFileError(path, "the file holds no text")
+    owned_dir = None
     if text_changed:
-        scratch = scratch_dir or Path(tempfile.gettempdir())
-        scratch.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(suffix=".csv", dir=scratch)
+        # the copy holds the input's text (names included): an owner-only folder, deleted
+        # with the grid (ingestion.scratch)
+        if scratch_dir is None:
+            scratch_dir = owned_dir = new_private_dir()
+        handle, name = tempfile.mkstemp(suffix=".csv", dir=scratch_dir)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         source = Path(name)
-
-    delimiter = _sniff_delimiter(data[:65536].decode("utf-8", errors="replace"))
-    width = _max_fields(con, source, delimiter)
-    # DuckDB's reader drops empty lines; map its record number back to the physical line.
-    empty_lines = _empty_line_numbers(data)
-    total_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-    view = _new_view_name()
-    scan = (
-        f"select * from read_csv('{_sql_str(source)}', columns={{{columns}}}, header=false, "
-        f"delim='{_sql_str(delimiter)}', quote='\"', escape='\"', null_padding=true, parallel=false, "
-        f"auto_detect=false, strict_mode=false) with ordinality as t"
-    )
-    if empty_lines:
-        shifts = _record_shifts(empty_lines)
-        shift_table = f"{view}_shift"
-        con.execute(
-            f"create or replace temp table {shift_table} as "
-            "select * from (values " + ", ".join(f"({t}, {s})" for t, s in shifts) + ") v(t, s)"
+    try:
+        delimiter = _sniff_delimiter(data[:65536].decode("utf-8", errors="replace"))
+        # no fixed line-length limit: DuckDB's default (2 MB) aborted whole files
+        max_line = max(2 << 20, len(data) + 1)
+        width = _max_fields(con, source, delimiter, max_line)
+        # DuckDB's reader drops empty lines; map its record number back to the physical line.
+        empty_lines = _empty_line_numbers(data)
+        total_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+        view = _new_view_name()
+        scan = (
+            f"select * from read_csv('{_sql_str(source)}', columns={{{columns}}}, header=false, "
+            f"delim='{_sql_str(delimiter)}', quote='\"', escape='\"', null_padding=true, "
+            f"parallel=false, auto_detect=false, strict_mode=false, max_line_size={max_line}) "
+            "with ordinality as t"
         )
-        con.execute(
-            f"create or replace temp view {view} as "
-            f"select t.* exclude (ordinality), t.ordinality + coalesce(sh.s, 0) as _row "
-            f"from ({scan}) t asof left join {shift_table} sh on t.ordinality > sh.t"
-        )
-    else:
-        con.execute(
-            f"create or replace temp view {view} as "
-            f"select * exclude (ordinality), ordinality as _row from ({scan})"
-        )
-    head = _csv_head(data, delimiter, width)
+        if empty_lines:
+            shifts = _record_shifts(empty_lines)
+            shift_table = f"{view}_shift"
+            con.execute(
+                f"create or replace temp table {shift_table} as "
+                "select * from (values " + ", ".join(f"({t}, {s})" for t, s in shifts) + ") v(t, s)"
+            )
+            con.execute(
+                f"create or replace temp view {view} as "
+                f"select t.* exclude (ordinality), t.ordinality + coalesce(sh.s, 0) as _row "
+                f"from ({scan}) t asof left join {shift_table} sh on t.ordinality > sh.t"
+            )
+        else:
+            con.execute(
+                f"create or replace temp view {view} as "
+                f"select * exclude (ordinality), ordinality as _row from ({scan})"
+            )
+        head = _csv_head(data, delimiter, width)
+        foreign, lines = _foreign_delimiter_lines(data, delimiter)
+        swallowed = _swallowed_lines(con, view, width, delimiter)
+    except BaseException:
+        if source != path:
+            source.unlink(missing_ok=True)
+        if owned_dir is not None:
+            shutil.rmtree(owned_dir, ignore_errors=True)
+        raise
     return Grid(
         path,
         None,
@@ -196,7 +360,67 @@ def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | No
         True,
         head,
         scratch_file=source if source != path else None,
+        scratch_owned_dir=owned_dir,
+        foreign_delimiter_lines=lines,
+        foreign_delimiter=foreign,
+        swallowed_lines=swallowed,
+        empty_line_count=len(empty_lines),
     )
+
+
+def _swallowed_lines(
+    con: duckdb.DuckDBPyConnection, view: str, width: int, delimiter: str
+) -> tuple[int, int] | None:
+    """The first record with a cell that holds line breaks AND the field delimiter twice or
+    more: an unclosed quote made the reader take the following lines as one cell (those rows
+    would otherwise vanish without a trace). A real multi-line cell (an address with a line
+    break) holds no field delimiters."""
+    delim = _sql_str(delimiter)
+    cells = ", ".join(f"c{i}" for i in range(width))
+    row = con.execute(
+        f"select _row, list_max(list_transform([{cells}], lambda x: "
+        f"case when strpos(x, chr(10)) > 0 "
+        f"and length(x) - length(replace(x, '{delim}', '')) >= 2 "
+        f"then length(x) - length(replace(x, chr(10), '')) end)) as breaks "
+        f"from {view} where breaks is not null order by _row limit 1"
+    ).fetchone()
+    return (int(row[0]), int(row[1]) + 1) if row else None
+
+
+def _looks_utf16_without_bom(data: bytes) -> bool:
+    """Every other byte zero in the first kilobyte: UTF-16 text of Latin/digit characters."""
+    sample = data[:1024]
+    if len(sample) < 8:
+        return False
+    zeros_even = sample[0::2].count(0)
+    zeros_odd = sample[1::2].count(0)
+    half = len(sample) // 2
+    return max(zeros_even, zeros_odd) > 0.4 * half and min(zeros_even, zeros_odd) < 0.05 * half
+
+
+def _foreign_delimiter_lines(data: bytes, delimiter: str) -> tuple[str | None, list[int]]:
+    """Lines with no field delimiter of the file but several of another one (1-based numbers).
+
+    A file whose lines switch between ';' and ',' is not a file with a third of its rows
+    "broken": it is a file that cannot be trusted at all (the reader rejects it by name).
+    """
+    text = data.decode("utf-8", errors="replace").split("\n")
+    counts = sorted((line.count(delimiter) for line in text if line.count(delimiter)), reverse=True)
+    typical = counts[len(counts) // 2] if counts else 0
+    if typical < 2:
+        return None, []
+    found: dict[str, list[int]] = {}
+    for number, line in enumerate(text, start=1):
+        if delimiter in line or not line.strip():
+            continue
+        for other in (";", ",", "\t", "|"):
+            if other != delimiter and line.count(other) >= max(2, typical // 2):
+                found.setdefault(other, []).append(number)
+                break
+    if not found:
+        return None, []
+    other, lines = max(found.items(), key=lambda item: len(item[1]))
+    return other, lines
 
 
 def _csv_head(data: bytes, delimiter: str, width: int) -> list[list[str | None]]:
@@ -204,6 +428,7 @@ def _csv_head(data: bytes, delimiter: str, width: int) -> list[list[str | None]]
     import io
 
     lines = data[: 1 << 20].decode("utf-8", errors="replace").split("\n")[:HEAD_ROWS]
+    csv.field_size_limit(1 << 30)  # no fixed limit on a cell (the default is 128 KB)
     rows: list[list[str | None]] = []
     for record in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter, quotechar='"'):
         cells: list[str | None] = [cell if cell != "" else None for cell in record[:width]]
@@ -234,12 +459,13 @@ def _sniff_delimiter(head: str) -> str:
     return best
 
 
-def _max_fields(con: duckdb.DuckDBPyConnection, source: Path, delimiter: str) -> int:
+def _max_fields(con: duckdb.DuckDBPyConnection, source: Path, delimiter: str, max_line: int) -> int:
     """Widest line, so that no cell is dropped (quoted delimiters can only overcount)."""
     row = con.execute(
         f"select max(length(line) - length(replace(line, '{_sql_str(delimiter)}', ''))) "
         f"from read_csv('{_sql_str(source)}', columns={{'line': 'VARCHAR'}}, delim=chr(31), "
-        "quote='', escape='', header=false, auto_detect=false, strict_mode=false)"
+        "quote='', escape='', header=false, auto_detect=false, strict_mode=false, "
+        f"max_line_size={max_line})"
     ).fetchone()
     return int(row[0] or 0) + 1 if row else 1
 

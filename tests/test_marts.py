@@ -3,9 +3,12 @@
 The tiny generated region (seed 7) has one school per planted case and per municipality where
 it fits: low results (ШНОР), inflated journal marks (M1), ВПР inflated in the last year only
 (M2 high result not confirmed by ЕГЭ, M4 sharp jump), annual marks above the ОГЭ (M6) and
-medalists with low ЕГЭ scores (M7). Every other school is clean: ordinary
-ability, ordinary journal agreement. The marts must find every planted case and flag no clean
-school — in every year, through the published file, as an analyst would query it.
+medalists with low ЕГЭ scores (M7); and, in the pupil-level ВПР forms every school sends for
+grade 5 in the last year, one school whose pupils do the hard tasks better and the basic ones
+worse than the region (M3) and one with a spike of primary scores at the threshold of the «3»
+(M5). Every other school is clean: ordinary ability, ordinary journal agreement, ordinary
+forms. The marts must find every planted case and flag no clean school — in every year,
+through the published file, as an analyst would query it.
 """
 
 from __future__ import annotations
@@ -103,3 +106,72 @@ def test_objectivity_markers_find_every_planted_case_and_no_clean_school(
         "select evidence from marts.mart_objectivity_markers where n_markers > 0"
     ).fetchall()
     assert evidence and all(e[0].startswith("M") for e in evidence)
+
+
+def test_m3_and_m5_find_the_planted_forms_and_no_other_school(pipeline: PipelineRun) -> None:
+    by_case, _ = _planted(pipeline)
+    assert by_case["inverted_difficulty"], "the generator planted no M3 school"
+    assert by_case["score_spike"], "the generator planted no M5 school"
+    con = duckdb.connect(str(pipeline.reporting), read_only=True)
+    try:
+        ids = _school_ids(con)
+        flagged = {
+            marker: set(
+                con.execute(
+                    f"select distinct school_id, academic_year from marts.mart_objectivity_markers "
+                    f"where {column}"
+                ).fetchall()
+            )
+            for marker, column in (
+                ("m3", "is_m3_inverted_difficulty"),
+                ("m5", "is_m5_score_spike"),
+            )
+        }
+        for case_name, marker in (("inverted_difficulty", "m3"), ("score_spike", "m5")):
+            expected = {
+                (ids[case["school_code"]], year)
+                for case in by_case[case_name]
+                for year in case["academic_years"]
+            }
+            # every planted school-year is found, and no other school carries the marker
+            assert flagged[marker] == expected, (case_name, sorted(flagged[marker]), expected)
+        # the evidence says it in words
+        evidence = con.execute(
+            "select evidence from marts.mart_objectivity_markers "
+            "where is_m3_inverted_difficulty or is_m5_score_spike"
+        ).fetchall()
+        assert all("M3:" in e or "M5:" in e for (e,) in evidence)
+        # a row without a pupil-level form is not evaluable (NULL), never "no marker"
+        forms = {
+            (ids[f["school_code"]], f["academic_year"], f["subject_code"], f["grade"])
+            for f in pipeline.truth["vpr_forms"]
+        }
+        rows = con.execute(
+            "select school_id, academic_year, subject_code, grade, m3_status, m5_status, "
+            "is_m3_inverted_difficulty, is_m5_score_spike "
+            "from marts.mart_objectivity_markers where assessment_code = 'vpr'"
+        ).fetchall()
+        without_form = [r for r in rows if r[:4] not in forms]
+        assert without_form and all(
+            r[4:] == ("no_pupil_form", "no_pupil_form", None, None) for r in without_form
+        )
+        evaluated = [r for r in rows if r[:4] in forms and r[4] == r[5] == "evaluated"]
+        assert evaluated and all(r[6] is not None and r[7] is not None for r in evaluated)
+        # M5's counts against the primary scores the generator wrote, counted here by hand
+        scores = {
+            (ids[f["school_code"]], f["academic_year"], f["subject_code"], f["grade"]): f["scores"]
+            for f in pipeline.truth["vpr_forms"]
+        }
+        spikes = con.execute(
+            "select school_id, academic_year, subject_code, grade, spike_threshold_score, "
+            "spike_count, spike_below_count, spike_above_count "
+            "from marts.mart_objectivity_markers where m5_status = 'evaluated'"
+        ).fetchall()
+        assert spikes
+        for *key, threshold, at, below, above in spikes:
+            written = scores[tuple(key)]
+            assert at == written.count(threshold), key
+            assert below == sum(written.count(threshold - d) for d in (1, 2)), key
+            assert above == sum(written.count(threshold + d) for d in (1, 2)), key
+    finally:
+        con.close()

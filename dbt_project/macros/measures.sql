@@ -32,3 +32,12 @@
         where p2.academic_year_from <= {{ year }}
     )
 {%- endmacro %}
+
+{#- The change of a published measure against another (this year − last year; reported −
+    recomputed), rounded to the measure's own digits (msoko:pct_digits unless given): the
+    difference of two rounded doubles carries float noise (3.2 − 0.5 = 2.7000000000000002)
+    that must not reach a reader. The one rounding rule for every *_change and *_difference. -#}
+{% macro change(current, previous, digits=none) -%}
+    {%- set digits = digits if digits is not none else var('msoko:pct_digits') -%}
+    round(({{ current }}) - ({{ previous }}), {{ digits }})
+{%- endmacro %}

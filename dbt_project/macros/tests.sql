@@ -16,3 +16,28 @@
     select * from {{ model }}
     where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
 {% endtest %}
+
+{#- Generic test: the columns form the table's primary key: no two rows share the combination
+    (NULLs compare equal, as in GROUP BY) and none of the columns outside nullable_columns is
+    NULL. One test per table, for keys of one column or several. -#}
+{% test primary_key(model, columns, nullable_columns=[]) %}
+    with duplicates as (
+        select {{ columns | join(', ') }}, count(*) as occurrences, 'duplicate key' as failure
+        from {{ model }}
+        group by {{ columns | join(', ') }}
+        having count(*) > 1
+    ),
+
+    nulls as (
+        select {{ columns | join(', ') }}, 1 as occurrences, 'NULL in a key column' as failure
+        from {{ model }}
+        where false
+        {%- for column in columns if column not in nullable_columns %}
+            or {{ column }} is null
+        {%- endfor %}
+    )
+
+    select * from duplicates
+    union all
+    select * from nulls
+{% endtest %}

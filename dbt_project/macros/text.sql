@@ -42,3 +42,9 @@
     ))
 {%- endmacro %}
 
+
+{#- A Jinja value as an SQL literal: NULL for none, a quoted string otherwise (quotes doubled).
+    For models that write compile-time values (the project graph) into SQL. -#}
+{% macro sql_literal(value) -%}
+    {%- if value is none -%}null{%- else -%}'{{ (value | string) | replace("'", "''") }}'{%- endif -%}
+{%- endmacro %}

@@ -103,6 +103,8 @@ class GiaExportReader(Reader):
     grain = "one row per pupil × exam sitting (a data row of a РЦОИ ведомость)"
     fields = _FIELDS
     pupil_level = True
+    # «Всего участников: N» counts the pupils who sat, not those listed as absent or not admitted
+    declared_count_condition = f"coalesce({status_sql('v_participation_status')}, 'ok') = 'ok'"
     context_columns = {
         "exam_kind": "varchar",
         "subject_fct_code": "varchar",

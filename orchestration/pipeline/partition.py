@@ -23,6 +23,7 @@ from ingestion.config import Settings
 from ingestion.engine import connect_for_ingestion, read_batch
 from ingestion.lake import Lake, _q
 from ingestion.landing import LandingEntry, scan_landing
+from ingestion.scratch import private_scratch
 from ingestion.sources import READERS, reader_for
 from ingestion.stages import NO_STAGES, Stages
 
@@ -62,8 +63,8 @@ class PartitionResult:
             f"{t['rows_skipped']}; {state}"
         ]
         for f in self.files:
-            if f.get("status") == "unreadable":
-                lines.append(f"  UNREADABLE {f['source_file']}: {f['status_reason']}")
+            if f.get("status") in ("unreadable", "rejected"):
+                lines.append(f"  {f['status'].upper()} {f['source_file']}: {f['status_reason']}")
         lines += [f"  check {c.summary()}" for c in self.checks if not c.passed]
         return "\n".join(lines)
 
@@ -99,13 +100,16 @@ def ingest_partition(
             log(f"{source} {academic_year}: reading {len(new)} new file version(s)")
             needs_secret = reader.pupil_level or any(f.personal for f in reader.fields)
             files = [e.as_file_version(settings.landing_dir) for e in new]
-            with stages.stage("read_batch", source=source, files=len(files)) as details:
+            with (
+                private_scratch() as scratch,  # re-encoded copies: owner-only, removed
+                stages.stage("read_batch", source=source, files=len(files)) as details,
+            ):
                 batch = read_batch(
                     con,
                     reader,
                     files,
                     settings.secret() if needs_secret else None,
-                    lake.scratch_dir(),
+                    scratch,
                 )
                 summaries = batch.files.to_pylist()
                 details.update(
@@ -153,8 +157,8 @@ def ingest_partition(
                 "run_id": run_id,
             }
 
-        unreadable = [
-            row(e, "unreadable", _reason_of(result.files, sha))
+        unreadable = [  # or rejected by the reader (its own totals, mixed delimiters)
+            row(e, parsed[sha][2], _reason_of(result.files, sha))
             for sha, e in current.items()
             if sha not in readable
         ]
@@ -205,7 +209,10 @@ def _assert_rows_add_up(files: list[dict[str, Any]]) -> None:
 
 
 def _reason_of(files: list[dict[str, Any]], sha: str) -> str | None:
-    return next((f["status_reason"] for f in files if f["file_sha256"] == sha), None)
+    return next(
+        (f["status_reason"] for f in files if f["file_sha256"] == sha and f["status_reason"]),
+        None,
+    )
 
 
 def _partition_view(con, lake: Lake, reader, year: int, readable, parsed) -> str:

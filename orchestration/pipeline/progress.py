@@ -42,10 +42,10 @@ class Progress:
     def file_line(self, source_file: str, sheets: Sequence[dict[str, Any]]) -> str:
         self.done += 1
         where = f"[{self.done}/{max(self.total, self.done)}] {source_file}"
-        bad = [s for s in sheets if s.get("status") == "unreadable"]
+        bad = [s for s in sheets if s.get("status") in ("unreadable", "rejected")]
         if bad:
             self.unreadable += 1
-            return f"{where}: UNREADABLE: {bad[0].get('status_reason')}"
+            return f"{where}: {bad[0]['status'].upper()}: {bad[0].get('status_reason')}"
         t = {k: sum(int(s.get(k) or 0) for s in sheets) for k in KEYS}
         for k in KEYS:
             self.sums[k] += t[k]

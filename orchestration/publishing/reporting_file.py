@@ -150,6 +150,7 @@ def publish(
                 "decisions": json.dumps([d.as_dict() for d in decisions], ensure_ascii=False),
             },
         )
+        _comment_publisher_columns(con)
         con.execute("use memory")
         con.execute("detach wh")
         con.execute("checkpoint reporting")
@@ -237,6 +238,24 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, rel: PublishedRelation) -> No
         [rel.schema, rel.name],
     ).fetchall():
         con.execute(f"comment on column {rel.schema}.{rel.name}.{name} is '{_q(text)}'")
+
+
+def _comment_publisher_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Comment the columns written here (publication, is_small_group_suppressed) with their
+    description in reference.column_catalogue, where dbt keeps it (meta.publisher_columns)."""
+    if not con.execute(
+        "select 1 from duckdb_tables() where database_name = 'reporting' and "
+        "schema_name = 'reference' and table_name = 'column_catalogue'"
+    ).fetchall():
+        return  # a file published without the catalogue has nothing to take them from
+    for schema, table, column, text in con.execute(
+        "select k.schema_name, k.table_name, k.column_name, k.description "
+        "from reference.column_catalogue as k join duckdb_columns() as c "
+        "on c.database_name = 'reporting' and c.schema_name = k.schema_name "
+        "and c.table_name = k.table_name and c.column_name = k.column_name "
+        "where k.added_by = 'publisher'"
+    ).fetchall():
+        con.execute(f"comment on column {schema}.{table}.{column} is '{_q(text)}'")
 
 
 def _refuse_pupil_columns(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,6 +1,8 @@
 {#- One row per school × academic year in which it existed: the years of the registry snapshots
     that list it, plus data years without any snapshot (attributes carried from the nearest
-    snapshot, earlier first), plus snapshot years between two that list the school but where
+    snapshot, earlier first) — a data year is one with results of any per-school source: ВПР,
+    ЕГЭ, ОГЭ, ГВЭ-9, ГВЭ-11 (a year whose only files are ГВЭ exports still lists its schools),
+    olympiads — plus snapshot years between two that list the school but where
     its row was refused (e.g. a bad ИНН check digit sent it to quarantine: carried from the
     nearest earlier snapshot). Attributes are those of the chosen snapshot. -#}
 with
@@ -19,6 +21,10 @@ data_years as (
     select academic_year from {{ ref('stg_ege_rcoi__exam_results') }}
     union
     select academic_year from {{ ref('stg_oge_rcoi__exam_results') }}
+    union
+    select academic_year from {{ ref('stg_gve9_rcoi__exam_results') }}
+    union
+    select academic_year from {{ ref('stg_gve11_rcoi__exam_results') }}
     union
     select academic_year from {{ ref('stg_olympiad__results') }}
     union

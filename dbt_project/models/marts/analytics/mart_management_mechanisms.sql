@@ -175,7 +175,7 @@ final as (
         cur.rank_in_region,
         cur.entities_in_region,
         prev.index_pct as previous_index_pct,
-        round(cur.index_pct - prev.index_pct, {{ var('msoko:pct_digits') }}) as index_pct_change
+        {{ change('cur.index_pct', 'prev.index_pct') }} as index_pct_change
     from indexed as cur
     left join indexed as prev
         on

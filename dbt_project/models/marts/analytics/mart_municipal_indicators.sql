@@ -277,8 +277,9 @@ final as (
         i.indicator_name,
         '%' as unit,
         c.indicator_value,
-        c.numerator,
-        c.denominator,
+        -- П22/П23 sum counts (HUGEINT in DuckDB): published counts are BIGINT
+        cast(c.numerator as bigint) as numerator,
+        cast(c.denominator as bigint) as denominator,
         c.pooled_value,
         c.procedures_count,
         case c.indicator_code

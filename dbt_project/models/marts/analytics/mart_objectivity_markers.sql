@@ -1,6 +1,9 @@
 {#- One row per school × academic year × procedure × subject × grade: ВПР subject × grade
     (10+ pupils) with the markers of non-objective results M1 (journal mismatch), M2 (high
-    result not confirmed by ЕГЭ) and M4 (sharp year-to-year or cohort change); ОГЭ subject
+    result not confirmed by ЕГЭ), M4 (sharp year-to-year or cohort change) and, from the
+    pupil-level collection forms, M3 (inverted difficulty profile) and M5 (a spike of primary
+    scores at a mark's threshold) — NULL with m3_status / m5_status saying why where a row
+    cannot be evaluated (no form: no_pupil_form, never false); ОГЭ subject
     (grade 9, 10+ pupils compared) with M6 (ОГЭ marks below the annual mark); ЕГЭ medalists
     (grade 11, subject_code 'medalists') with M7 (medalists with a low ЕГЭ score). Each marker a
     boolean with its evidence, and the school-year composite (marker types present,
@@ -36,6 +39,14 @@ medalists as (
     select * from {{ ref('int_objectivity_medalists') }}
 ),
 
+task_difficulty as (
+    select * from {{ ref('int_objectivity_task_difficulty') }}
+),
+
+score_spikes as (
+    select * from {{ ref('int_objectivity_score_spikes') }}
+),
+
 vpr_evaluated as (
     select
         sy.school_year_key,
@@ -63,6 +74,25 @@ vpr_evaluated as (
         cast(null as bigint) as medalists_count,
         cast(null as double) as pct_medalists_low_ege,
         cast(null as double) as others_pct_medalists_low_ege,
+        coalesce(d.m3_status, 'no_pupil_form') as m3_status,
+        d.task_grouping as m3_task_grouping,
+        d.form_participants_count,
+        d.other_schools_with_forms_count,
+        d.pct_basic_done,
+        d.others_pct_basic_done,
+        d.delta_basic_pp,
+        d.pct_hard_done,
+        d.others_pct_hard_done,
+        d.delta_hard_pp,
+        d.inversion_standard_error_pp,
+        coalesce(k.m5_status, 'no_pupil_form') as m5_status,
+        k.spike_mark,
+        k.threshold_score as spike_threshold_score,
+        k.spike_count,
+        k.below_count as spike_below_count,
+        k.above_count as spike_above_count,
+        k.spike_ratio,
+        k.spike_share_lower_bound,
         -- M1: many marks below the journal, clearly more than elsewhere in the region
         c.journal_compared_count >= pr.min_participants
         and c.pct_journal_lowered >= pr.t_lowered
@@ -78,6 +108,9 @@ vpr_evaluated as (
         c.cohort_previous_standing_z - c.standing_z >= pr.t_drop_sd
         and -c.cohort_change_above_others >= c.significance_z * c.cohort_change_standard_error
             as is_m4_cohort_drop,
+        -- M3 and M5 are decided in their evidence models (NULL: not evaluable, m3/m5_status)
+        d.is_m3_inverted_difficulty,
+        k.is_m5_score_spike,
         false as is_m6_exam_vs_annual_mark,
         false as is_m7_medalists_low_ege,
         pr.min_marker_types_for_risk
@@ -87,6 +120,18 @@ vpr_evaluated as (
     inner join school_years as sy on c.school_id = sy.school_id and c.academic_year = sy.academic_year
     left join school_types as t on sy.school_type = t.school_type
     left join ege as e on c.school_id = e.school_id and c.academic_year = e.academic_year
+    left join task_difficulty as d
+        on
+            c.school_id = d.school_id
+            and c.academic_year = d.academic_year
+            and c.subject_code = d.subject_code
+            and c.grade = d.grade
+    left join score_spikes as k
+        on
+            c.school_id = k.school_id
+            and c.academic_year = k.academic_year
+            and c.subject_code = k.subject_code
+            and c.grade = k.grade
 ),
 
 oge_evaluated as (
@@ -116,10 +161,31 @@ oge_evaluated as (
         cast(null as bigint) as medalists_count,
         cast(null as double) as pct_medalists_low_ege,
         cast(null as double) as others_pct_medalists_low_ege,
+        'not_applicable' as m3_status,
+        cast(null as varchar) as m3_task_grouping,
+        cast(null as bigint) as form_participants_count,
+        cast(null as bigint) as other_schools_with_forms_count,
+        cast(null as double) as pct_basic_done,
+        cast(null as double) as others_pct_basic_done,
+        cast(null as double) as delta_basic_pp,
+        cast(null as double) as pct_hard_done,
+        cast(null as double) as others_pct_hard_done,
+        cast(null as double) as delta_hard_pp,
+        cast(null as double) as inversion_standard_error_pp,
+        'not_applicable' as m5_status,
+        cast(null as integer) as spike_mark,
+        cast(null as integer) as spike_threshold_score,
+        cast(null as bigint) as spike_count,
+        cast(null as bigint) as spike_below_count,
+        cast(null as bigint) as spike_above_count,
+        cast(null as double) as spike_ratio,
+        cast(null as double) as spike_share_lower_bound,
         false as is_m1_journal_mismatch,
         false as is_m2_high_not_confirmed,
         false as is_m4_year_jump,
         false as is_m4_cohort_drop,
+        cast(null as boolean) as is_m3_inverted_difficulty,
+        cast(null as boolean) as is_m5_score_spike,
         -- M6: many ОГЭ marks below the annual mark, clearly more than elsewhere in the region
         o.pct_lowered >= pr.t_oge_lowered
         and o.pct_lowered_lower_bound > o.others_pct_lowered as is_m6_exam_vs_annual_mark,
@@ -158,10 +224,31 @@ medalist_evaluated as (
         m.medalists_count,
         m.pct_medalists_low_ege,
         m.others_pct_medalists_low_ege,
+        'not_applicable' as m3_status,
+        cast(null as varchar) as m3_task_grouping,
+        cast(null as bigint) as form_participants_count,
+        cast(null as bigint) as other_schools_with_forms_count,
+        cast(null as double) as pct_basic_done,
+        cast(null as double) as others_pct_basic_done,
+        cast(null as double) as delta_basic_pp,
+        cast(null as double) as pct_hard_done,
+        cast(null as double) as others_pct_hard_done,
+        cast(null as double) as delta_hard_pp,
+        cast(null as double) as inversion_standard_error_pp,
+        'not_applicable' as m5_status,
+        cast(null as integer) as spike_mark,
+        cast(null as integer) as spike_threshold_score,
+        cast(null as bigint) as spike_count,
+        cast(null as bigint) as spike_below_count,
+        cast(null as bigint) as spike_above_count,
+        cast(null as double) as spike_ratio,
+        cast(null as double) as spike_share_lower_bound,
         false as is_m1_journal_mismatch,
         false as is_m2_high_not_confirmed,
         false as is_m4_year_jump,
         false as is_m4_cohort_drop,
+        cast(null as boolean) as is_m3_inverted_difficulty,
+        cast(null as boolean) as is_m5_score_spike,
         false as is_m6_exam_vs_annual_mark,
         -- M7: most of the school's medalists scored low in a 100-point ЕГЭ subject
         m.medalists_count >= pr.min_medalists
@@ -194,7 +281,9 @@ school_year_markers as (
         academic_year,
         max(case when is_m1_journal_mismatch then 1 else 0 end)
         + max(case when is_m2_high_not_confirmed then 1 else 0 end)
+        + max(case when is_m3_inverted_difficulty then 1 else 0 end)
         + max(case when is_m4_sharp_change then 1 else 0 end)
+        + max(case when is_m5_score_spike then 1 else 0 end)
         + max(case when is_m6_exam_vs_annual_mark then 1 else 0 end)
         + max(case when is_m7_medalists_low_ege then 1 else 0 end) as school_marker_types
     from flagged
@@ -230,14 +319,37 @@ final as (
         f.medalists_count,
         f.pct_medalists_low_ege,
         f.others_pct_medalists_low_ege,
+        f.m3_status,
+        f.m3_task_grouping,
+        f.form_participants_count,
+        f.other_schools_with_forms_count,
+        f.pct_basic_done,
+        f.others_pct_basic_done,
+        f.delta_basic_pp,
+        f.pct_hard_done,
+        f.others_pct_hard_done,
+        f.delta_hard_pp,
+        f.inversion_standard_error_pp,
+        f.m5_status,
+        f.spike_mark,
+        f.spike_threshold_score,
+        f.spike_count,
+        f.spike_below_count,
+        f.spike_above_count,
+        f.spike_ratio,
+        f.spike_share_lower_bound,
         coalesce(f.is_m1_journal_mismatch, false) as is_m1_journal_mismatch,
         coalesce(f.is_m2_high_not_confirmed, false) as is_m2_high_not_confirmed,
+        f.is_m3_inverted_difficulty,
         f.is_m4_sharp_change,
+        f.is_m5_score_spike,
         coalesce(f.is_m6_exam_vs_annual_mark, false) as is_m6_exam_vs_annual_mark,
         coalesce(f.is_m7_medalists_low_ege, false) as is_m7_medalists_low_ege,
         case when f.is_m1_journal_mismatch then 1 else 0 end
         + case when f.is_m2_high_not_confirmed then 1 else 0 end
+        + case when f.is_m3_inverted_difficulty then 1 else 0 end
         + case when f.is_m4_sharp_change then 1 else 0 end
+        + case when f.is_m5_score_spike then 1 else 0 end
         + case when f.is_m6_exam_vs_annual_mark then 1 else 0 end
         + case when f.is_m7_medalists_low_ege then 1 else 0 end as n_markers,
         s.school_marker_types,
@@ -259,6 +371,15 @@ final as (
                 else ''
             end
             || case
+                when f.is_m3_inverted_difficulty
+                    then
+                        'M3: базовые задания ' || cast(f.delta_basic_pp as varchar) || ' п.п., сложные +'
+                        || cast(f.delta_hard_pp as varchar) || ' п.п. к другим школам региона ('
+                        || cast(f.pct_basic_done as varchar) || '% и ' || cast(f.pct_hard_done as varchar)
+                        || '% выполнения). '
+                else ''
+            end
+            || case
                 when f.is_m4_year_jump
                     then
                         'M4: рост позиции z ' || cast(f.previous_year_standing_z as varchar) || ' → '
@@ -270,6 +391,14 @@ final as (
                     then
                         'M4: падение когорты z ' || cast(f.cohort_previous_standing_z as varchar) || ' → '
                         || cast(f.standing_z as varchar) || '. '
+                else ''
+            end
+            || case
+                when f.is_m5_score_spike
+                    then
+                        'M5: ' || cast(f.spike_count as varchar) || ' уч. ровно на пороге «'
+                        || cast(f.spike_mark as varchar) || '» (' || cast(f.spike_threshold_score as varchar)
+                        || ' перв. б.), ' || cast(f.spike_below_count as varchar) || ' на 1–2 балла ниже. '
                 else ''
             end
             || case

@@ -81,10 +81,11 @@ final as (
         academic_year,
         procedure_label,
         count(*) as schools_compared,
-        sum(case when is_positive then 1 else 0 end) as schools_positive,
+        -- sums of integers are HUGEINT in DuckDB: published counts are BIGINT
+        cast(sum(case when is_positive then 1 else 0 end) as bigint) as schools_positive,
         {{ pct('sum(case when is_positive then 1 else 0 end)', 'count(*)') }} as pct_schools_positive,
-        sum(case when was_shnor then 1 else 0 end) as shnor_schools_compared,
-        sum(case when was_shnor and is_positive then 1 else 0 end) as shnor_schools_positive,
+        cast(sum(case when was_shnor then 1 else 0 end) as bigint) as shnor_schools_compared,
+        cast(sum(case when was_shnor and is_positive then 1 else 0 end) as bigint) as shnor_schools_positive,
         {{ pct(
             'sum(case when was_shnor and is_positive then 1 else 0 end)',
             'sum(case when was_shnor then 1 else 0 end)'

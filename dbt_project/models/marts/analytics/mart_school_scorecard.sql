@@ -40,7 +40,8 @@ pooled as (
         school_id,
         academic_year,
         procedure_code,
-        sum(participants_count) as participants_count,
+        -- DuckDB sums integers into HUGEINT, which BI drivers read badly: counts are BIGINT
+        cast(sum(participants_count) as bigint) as participants_count,
         {{ pct('sum(low_result_count)', 'sum(participants_count)') }} as pct_low,
         {{ pct('sum(quality_count)', 'sum(marked_count)') }} as pct_quality,
         {{ safe_mean('sum(mark_total)', 'sum(marked_count)') }} as mean_mark,
@@ -87,18 +88,18 @@ wide as (
 with_change as (
     select
         cur.*,
-        cur.vpr_rus_pct_mark2 - prev.vpr_rus_pct_mark2 as vpr_rus_pct_mark2_change,
-        cur.vpr_rus_mean_mark - prev.vpr_rus_mean_mark as vpr_rus_mean_mark_change,
-        cur.vpr_math_pct_mark2 - prev.vpr_math_pct_mark2 as vpr_math_pct_mark2_change,
-        cur.vpr_math_mean_mark - prev.vpr_math_mean_mark as vpr_math_mean_mark_change,
-        cur.oge_rus_pct_mark2 - prev.oge_rus_pct_mark2 as oge_rus_pct_mark2_change,
-        cur.oge_rus_mean_mark - prev.oge_rus_mean_mark as oge_rus_mean_mark_change,
-        cur.oge_math_pct_mark2 - prev.oge_math_pct_mark2 as oge_math_pct_mark2_change,
-        cur.oge_math_mean_mark - prev.oge_math_mean_mark as oge_math_mean_mark_change,
-        cur.ege_rus_pct_below_min - prev.ege_rus_pct_below_min as ege_rus_pct_below_min_change,
-        cur.ege_rus_mean_score - prev.ege_rus_mean_score as ege_rus_mean_score_change,
-        cur.ege_math_pct_below_min - prev.ege_math_pct_below_min as ege_math_pct_below_min_change,
-        cur.ege_math_profile_mean_score - prev.ege_math_profile_mean_score
+        {{ change('cur.vpr_rus_pct_mark2', 'prev.vpr_rus_pct_mark2') }} as vpr_rus_pct_mark2_change,
+        {{ change('cur.vpr_rus_mean_mark', 'prev.vpr_rus_mean_mark') }} as vpr_rus_mean_mark_change,
+        {{ change('cur.vpr_math_pct_mark2', 'prev.vpr_math_pct_mark2') }} as vpr_math_pct_mark2_change,
+        {{ change('cur.vpr_math_mean_mark', 'prev.vpr_math_mean_mark') }} as vpr_math_mean_mark_change,
+        {{ change('cur.oge_rus_pct_mark2', 'prev.oge_rus_pct_mark2') }} as oge_rus_pct_mark2_change,
+        {{ change('cur.oge_rus_mean_mark', 'prev.oge_rus_mean_mark') }} as oge_rus_mean_mark_change,
+        {{ change('cur.oge_math_pct_mark2', 'prev.oge_math_pct_mark2') }} as oge_math_pct_mark2_change,
+        {{ change('cur.oge_math_mean_mark', 'prev.oge_math_mean_mark') }} as oge_math_mean_mark_change,
+        {{ change('cur.ege_rus_pct_below_min', 'prev.ege_rus_pct_below_min') }} as ege_rus_pct_below_min_change,
+        {{ change('cur.ege_rus_mean_score', 'prev.ege_rus_mean_score') }} as ege_rus_mean_score_change,
+        {{ change('cur.ege_math_pct_below_min', 'prev.ege_math_pct_below_min') }} as ege_math_pct_below_min_change,
+        {{ change('cur.ege_math_profile_mean_score', 'prev.ege_math_profile_mean_score') }}
             as ege_math_profile_mean_score_change
     from wide as cur
     left join wide as prev

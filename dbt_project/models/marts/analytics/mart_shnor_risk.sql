@@ -53,7 +53,8 @@ scored as (
         max(min_flag_share) as min_flag_share,
         max(min_flag_cells) as min_flag_cells,
         count(*) as cells_with_data,
-        sum(case when is_flagged_low then 1 else 0 end) as flagged_cells,
+        -- a sum of integers is HUGEINT in DuckDB: the published count is BIGINT
+        cast(sum(case when is_flagged_low then 1 else 0 end) as bigint) as flagged_cells,
         string_agg(distinct case when is_flagged_low then procedure_label end, ', ' order by case when is_flagged_low then procedure_label end)
             as flagged_procedures,
         string_agg(

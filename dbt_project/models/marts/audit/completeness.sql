@@ -1,5 +1,8 @@
 {#- One row per active school × academic year × procedure its type takes (school_types seed):
-    did its results arrive? status = arrived | waived (config/completeness_waivers.csv) |
+    did its results arrive? ГИА-9 (procedure oge) has arrived when the school has ОГЭ or ГВЭ-9
+    results, ГИА-11 (ege) with ЕГЭ or ГВЭ-11 results (assessments seed: assessment_family), so a
+    school whose graduates all sat ГВЭ is not missing. status = arrived | waived
+    (config/completeness_waivers.csv) |
     not_due (missing, but the source's due date for that year has not passed: the year is
     published as provisional) | missing (blocks publishing). -#}
 with
@@ -46,11 +49,22 @@ expected as (
 
 arrived as (
     select
-        school_year_key,
-        assessment_code as procedure_code,
-        sum(participants_count) as participants_count
-    from {{ ref('fct_assessment_result') }}
-    group by school_year_key, assessment_code
+        f.school_year_key,
+        case a.assessment_family
+            when 'gia9' then 'oge'
+            when 'gia11' then 'ege'
+            else f.assessment_code
+        end as procedure_code,
+        cast(sum(f.participants_count) as bigint) as participants_count  -- not HUGEINT
+    from {{ ref('fct_assessment_result') }} as f
+    left join {{ ref('assessments') }} as a on f.assessment_code = a.assessment_code
+    group by
+        f.school_year_key,
+        case a.assessment_family
+            when 'gia9' then 'oge'
+            when 'gia11' then 'ege'
+            else f.assessment_code
+        end
 ),
 
 waivers as (

@@ -46,7 +46,7 @@ school_sums as (
         grade,
         procedure_year,
         metric,
-        sum(value_count) as schools_sum,
+        cast(sum(value_count) as bigint) as schools_sum,  -- not HUGEINT
         count(*) as schools_count
     from cells
     where entity_kind = 'school' and metric_kind = 'count'
@@ -122,7 +122,7 @@ select
     participants_count,
     pct_reported,
     pct_recomputed,
-    round(pct_reported - pct_recomputed, 2) as pct_difference,
+    {{ change('pct_reported', 'pct_recomputed', 2) }} as pct_difference,
     coalesce(abs(pct_reported - pct_recomputed) > pct_tolerance_pp, false) as is_pct_mismatch,
     schools_sum,
     schools_count,

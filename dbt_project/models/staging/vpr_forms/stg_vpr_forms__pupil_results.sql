@@ -1,5 +1,7 @@
 {#- One row per participant code × ВПР work of a committed collection-form version. Pupil
-    level (participant codes, no names): used only to aggregate per school. -#}
+    level (participant codes, no names): used only inside the warehouse (aggregates per school,
+    the objectivity markers M3 and M5). The points of every task the reader knows are kept
+    (task_1 … task_15, task_1_1 … task_10_2; NULL where the form has no such task or a "-"). -#}
 with
 
 source as (
@@ -20,6 +22,9 @@ renamed as (
         is_absent,
         subject_name as subject_name_reported,
         subject_key,
+        {%- for task_code in vpr_form_task_codes() %}
+            {{ vpr_form_task_column(task_code) }},
+        {%- endfor %}
         primary_score,
         mark,
         journal_mark,

@@ -33,6 +33,7 @@ lint: $(STAMP)
 	mkdir -p build/lint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	@# sqlfluff's dbt templater opens a connection: an in-memory database, never the warehouse
 	MSOKO_WAREHOUSE_PATH=:memory: MSOKO_DATA_DIR=$(CURDIR)/build/lint $(VENV)/bin/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
 	$(VENV)/bin/mypy

@@ -25,8 +25,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from ingestion.config import Settings
 from ingestion.layout import region_from_path
-from ingestion.privacy import hmac_pads, load_secret
+from ingestion.privacy import hmac_pads
+from orchestration.publishing.disclosure import DisclosureRules
 
 SQL_PATH = Path(__file__).with_name("floor.sql")
 SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
@@ -90,14 +92,15 @@ def run_floor(
 ) -> dict[str, Any]:
     started = time.monotonic()
     workers = workers or os.cpu_count() or 1
-    default_region = os.environ.get("MSOKO_DEFAULT_REGION", "27")
-    memory_limit = memory_limit or os.environ.get("MSOKO_DUCKDB_MEMORY_LIMIT", "8GB")
-    min_group = min_group or int(os.environ.get("MSOKO_MIN_GROUP_SIZE", "5"))
+    settings = Settings.from_env()
+    default_region = settings.default_region
+    memory_limit = memory_limit or settings.duckdb_memory_limit
+    min_group = min_group or DisclosureRules.from_seed().min_count
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     stages: dict[str, float] = {}
-    ipad, opad = hmac_pads(load_secret())
+    ipad, opad = hmac_pads(settings.secret())
     con = duckdb.connect(str(out / "floor.duckdb"))
     con.execute(f"set memory_limit = '{memory_limit}'")
     con.execute(f"set temp_directory = '{out / 'duckdb_tmp'}'")

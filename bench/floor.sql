@@ -381,7 +381,7 @@ left join wide as prev
     on prev.school_id = cur.school_id and cur.academic_year = prev.academic_year + 1;
 
 -- stage: publish
--- the published form (orchestration/publish.py): measures of groups under $min_group pupils
+-- the published form (orchestration/publishing/reporting_file.py): measures of groups under $min_group pupils
 -- blanked, the row kept and flagged
 attach '__REPORTING__' as floor_reporting;
 create schema floor_reporting.marts;

@@ -6,7 +6,7 @@ Everything lives under ``<out>/<scale>/`` (landing folder, data folder, Dagster 
 floor's files); the repository's ``data/``, ``landing/`` and ``dagster_home/`` are never
 touched. Steps:
 
-1. generate the landing folder (``ingestion.samples.scale``), unless ``--reuse-landing`` and
+1. generate the landing folder (``bench.scale_generator``), unless ``--reuse-landing`` and
    the folder was generated with the same scale and seed;
 2. full build: ``msoko refresh --all`` (``python -m orchestration.cli``, wrapped by
    ``bench.timed_cli`` for stage timers) on an empty data folder and Dagster instance;
@@ -37,7 +37,7 @@ from typing import Any
 from bench import proc
 from bench.compare import compare
 from bench.spreadsheets import raw_throughput
-from ingestion.config import PROJECT_ROOT
+from ingestion.config import PROJECT_ROOT, Settings
 
 PY = sys.executable
 XLSX_SOURCES = ("registry", "vpr_fisoko")
@@ -68,7 +68,6 @@ def bench_env(root: Path, landing: Path, memory_limit: str | None) -> dict[str, 
         "MSOKO_DEFAULT_REGION",
         "MSOKO_DUCKDB_MEMORY_LIMIT",
         "MSOKO_DUCKDB_THREADS",
-        "MSOKO_MIN_GROUP_SIZE",
     ):
         if key in os.environ:
             env[key] = os.environ[key]
@@ -321,7 +320,7 @@ def run_bench(
     reuse_landing: bool = False,
     memory_limit: str | None = None,
 ) -> dict[str, Any]:
-    from ingestion.samples import scale as gen
+    from bench import scale_generator as gen
 
     root = (out / scale).resolve()
     landing = root / "landing"
@@ -331,7 +330,7 @@ def run_bench(
         "seed": seed,
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "duckdb_memory_limit": memory_limit or os.environ.get("MSOKO_DUCKDB_MEMORY_LIMIT", "8GB"),
+        "duckdb_memory_limit": memory_limit or Settings.from_env().duckdb_memory_limit,
         "peak_memory_method": proc.__doc__,
     }
     generated = root / "generated.json"

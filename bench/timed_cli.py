@@ -5,7 +5,7 @@
 Runs exactly the CLI users run (``orchestration.cli.main``: Dagster jobs executed against the
 instance in ``$DAGSTER_HOME``, dbt as a subprocess), after wrapping a few functions with
 timers: the landing scan and each file's sniff, ``read_batch`` (reading files into typed Arrow
-rows), the arrival checks of each partition (``ingestion.partition._run_suite``) and the lake's
+rows), the arrival checks of each partition (``orchestration.pipeline.partition._run_suite``) and the lake's
 Parquet writes. When the CLI returns, the Dagster runs it made are read back from the instance
 (step start and end times from the event log) together with dbt's ``run_results.json`` of the
 dbt step, and everything is written to ``timings.json``.
@@ -19,62 +19,32 @@ is launched: the benchmark measures the decision and, when a run is requested, r
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from ingestion.stages import Stages
 
 EVENTS: list[dict[str, Any]] = []
 
 
-def _timed(name: str, fn: Callable[..., Any], describe=None) -> Callable[..., Any]:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+class RecordingStages(Stages):
+    """Every stage the pipeline marks, with its wall-clock start, duration and details."""
+
+    @contextmanager
+    def stage(self, what: str, **details: Any) -> Iterator[dict[str, Any]]:
         started = time.monotonic()
         wall = time.time()
-        result = fn(*args, **kwargs)
-        event = {"what": name, "start": wall, "seconds": time.monotonic() - started}
-        if describe is not None:
-            event.update(describe(args, kwargs, result))
-        EVENTS.append(event)
-        return result
-
-    return wrapper
-
-
-def _describe_batch(args, kwargs, result) -> dict[str, Any]:
-    reader, files = args[1], args[2]
-    totals = result.files.to_pylist()
-    return {
-        "source": reader.name,
-        "files": len(files),
-        "suffixes": sorted({f.path.suffix.lower() for f in files}),
-        "rows_read": sum(int(r["rows_read"] or 0) for r in totals),
-        "rows_loaded": int(result.rows.num_rows),
-    }
-
-
-def install() -> None:
-    """Wrap the functions; must run before ``orchestration`` modules import them."""
-    import ingestion.engine as engine
-    import ingestion.lake as lake
-    import ingestion.landing as landing
-
-    engine.read_batch = _timed("read_batch", engine.read_batch, _describe_batch)
-    sniff = engine.Reader.sniff
-    engine.Reader.sniff = _timed(  # type: ignore[method-assign]
-        "sniff", sniff, lambda a, k, r: {"source": a[0].name, "file": a[2].relative_path}
-    )
-    landing.scan_landing = _timed("scan_landing", landing.scan_landing)
-    lake.Lake.write = _timed("lake_write", lake.Lake.write)  # type: ignore[method-assign]
-    import ingestion.partition as partition
-
-    partition._run_suite = _timed(
-        "arrival_checks", partition._run_suite, lambda a, k, r: {"source": a[1]}
-    )
+        try:
+            yield details
+        finally:
+            EVENTS.append(
+                {"what": what, "start": wall, "seconds": time.monotonic() - started, **details}
+            )
 
 
 def dagster_runs(since: float) -> list[dict[str, Any]]:
@@ -145,13 +115,15 @@ def dbt_run_results(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def nightly_tick() -> dict[str, Any]:
     import dagster as dg
 
-    from orchestration.cli import dagster_instance
+    from orchestration.cli import dagster_instance, entry_point_environment
+
+    entry_point_environment()
     from orchestration.definitions import defs
 
     instance = dagster_instance()
     schedule = defs.resolve_schedule_def("nightly_refresh")
     started = time.monotonic()
-    with dg.build_schedule_context(instance=instance) as context:
+    with dg.build_schedule_context(instance=instance, resources=defs.resources) as context:
         result = schedule.evaluate_tick(context)
     seconds = time.monotonic() - started
     skipped = result.skip_message
@@ -167,21 +139,14 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0])
     started_wall = time.time()
     started = time.monotonic()
-    install()
-    import os
-
-    from ingestion.config import Settings
-
-    os.environ.update(Settings.from_env().export_env())
     if argv[1:] == ["nightly-tick"]:
         payload: dict[str, Any] = nightly_tick()
         code = 0
     else:
         from orchestration import cli
+        from orchestration.pipeline.progress import Progress
 
-        cli.run_ingest = _timed("run_ingest", cli.run_ingest)
-        cli.run_warehouse = _timed("run_warehouse", cli.run_warehouse)
-        code = cli.main(argv[1:])
+        code = cli.main(argv[1:], progress=Progress(terminal=True, stages=RecordingStages()))
         runs = dagster_runs(started_wall)
         payload = {"runs": runs, "dbt": dbt_run_results(runs)}
     payload.update(

@@ -8,7 +8,6 @@ carrying the file, sheet and row of a few failing rows, never a personal value.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -66,7 +65,7 @@ def _where(example: dict[str, Any]) -> str:
 
 
 def _gx():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    # GX_ANALYTICS_ENABLED=False is set by the entry point (orchestration/cli.py, the Makefile)
     import great_expectations as gx
 
     return gx

@@ -1,12 +1,17 @@
-"""Where things live: every path and setting of the warehouse, read from environment variables."""
+"""Every setting of a deployment in one object, built once from the environment at the entry point."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingestion.privacy import load_secret, secret_from_env
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# DuckDB spills to disk beyond this; 2-core / 24 GiB machines were measured with it.
+DEFAULT_MEMORY_LIMIT = "8GB"
 
 
 def _path(var: str, default: Path) -> Path:
@@ -16,12 +21,19 @@ def _path(var: str, default: Path) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Paths of one deployment. Everything is derived from ``MSOKO_DATA_DIR`` unless overridden.
+    """One deployment: paths, DuckDB and dbt resources, the as-of date, the secret source.
+
+    Built once (``Settings.from_env()``) by the entry point — the CLI, the Dagster code location —
+    and passed down: to the Dagster assets, sensors and schedule as a resource, to dbt as the
+    environment of its subprocess (``dbt_env``). Nothing writes ``os.environ``. Paths derive
+    from ``MSOKO_DATA_DIR`` unless overridden:
 
     - ``landing_dir``: files as users drop them, one sub-folder per source (never edited by code);
     - ``lake_dir``: immutable Parquet written by ingestion (the only thing ingestion writes);
     - ``warehouse_path``: the internal DuckDB file, written by dbt only (pupil-level rows live here);
     - ``reporting_path``: the published DuckDB file analysts and BI tools open read-only.
+
+    The small-group threshold is not a setting: it is the seed ``disclosure_parameters``.
     """
 
     data_dir: Path
@@ -35,11 +47,19 @@ class Settings:
     default_region: str
     duckdb_memory_limit: str
     duckdb_threads: int
-    min_group_size: int
+    dbt_threads: int = 2
+    # judge the completeness gate as of this day (YYYY-MM-DD) instead of today
+    as_of_date: str | None = None
+    # the secret source: MSOKO_PSEUDONYM_SECRET, or the demo secret with MSOKO_DEMO=1
+    demo: bool = False
+    pseudonym_secret: str = field(default="", repr=False)
+    # crash testing: publish:mid_build | publish:before_swap kills the process there
+    fault_injection: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = _path("MSOKO_DATA_DIR", PROJECT_ROOT / "data")
+        secret, demo = secret_from_env()
         return cls(
             data_dir=data_dir,
             # inputs carry personal data: they live beside data/, never inside it
@@ -52,24 +72,30 @@ class Settings:
             waivers_path=_path(
                 "MSOKO_WAIVERS_PATH", PROJECT_ROOT / "config" / "completeness_waivers.csv"
             ),
-            # A РЦОИ "Код ОО" is unique only within its region: files that do not say their
-            # region (no region=NN folder) are read as belonging to this one.
             # publication refusals lifted on purpose (withdrawn data, an accepted shrink)
             decisions_path=_path(
                 "MSOKO_PUBLICATION_DECISIONS_PATH",
                 PROJECT_ROOT / "config" / "publication_decisions.csv",
             ),
+            # A РЦОИ "Код ОО" is unique only within its region: files that do not say their
+            # region (no region=NN folder) are read as belonging to this one.
             default_region=os.environ.get("MSOKO_DEFAULT_REGION", "27"),
-            # DuckDB spills to disk beyond this; 2-core / 24 GiB machines were measured with it.
-            duckdb_memory_limit=os.environ.get("MSOKO_DUCKDB_MEMORY_LIMIT", "8GB"),
+            duckdb_memory_limit=os.environ.get("MSOKO_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
             duckdb_threads=int(os.environ.get("MSOKO_DUCKDB_THREADS", str(os.cpu_count() or 2))),
-            # published outputs blank the measures of groups smaller than this (pupils)
-            min_group_size=int(os.environ.get("MSOKO_MIN_GROUP_SIZE", "5")),
+            dbt_threads=int(os.environ.get("MSOKO_DBT_THREADS", "2")),
+            as_of_date=os.environ.get("MSOKO_AS_OF_DATE") or None,
+            demo=demo,
+            pseudonym_secret=secret,
+            fault_injection=os.environ.get("MSOKO_FAULT_INJECTION") or None,
         )
 
+    def secret(self) -> bytes:
+        """The pseudonymisation key, refusing unsafe configurations (``ingestion.privacy``)."""
+        return load_secret(self.pseudonym_secret, self.demo)
+
     def export_env(self) -> dict[str, str]:
-        """The environment dbt and child processes need to see the same paths."""
-        return {
+        """The ``MSOKO_*`` variables that give another process these settings (no secret)."""
+        env = {
             "MSOKO_DATA_DIR": str(self.data_dir),
             "MSOKO_LANDING_DIR": str(self.landing_dir),
             "MSOKO_LAKE_DIR": str(self.lake_dir),
@@ -81,9 +107,13 @@ class Settings:
             "MSOKO_DEFAULT_REGION": self.default_region,
             "MSOKO_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "MSOKO_DUCKDB_THREADS": str(self.duckdb_threads),
-            "MSOKO_MIN_GROUP_SIZE": str(self.min_group_size),
+            "MSOKO_DBT_THREADS": str(self.dbt_threads),
         }
+        if self.as_of_date:
+            env["MSOKO_AS_OF_DATE"] = self.as_of_date
+        return env
 
-
-def settings() -> Settings:
-    return Settings.from_env()
+    def dbt_env(self) -> dict[str, str]:
+        """The environment of a dbt subprocess: this process's, with these settings on top
+        (``dbt_project/profiles.yml`` and the sources read them with ``env_var``)."""
+        return {**os.environ, **self.export_env()}

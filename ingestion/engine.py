@@ -98,7 +98,7 @@ FILE_SUMMARY_SCHEMA: tuple[tuple[str, str], ...] = (
 
 
 @dataclass
-class LandingFile:
+class FileVersion:
     """A file version as found in the landing folder."""
 
     path: Path  # absolute
@@ -147,7 +147,7 @@ class Reader:
 
     # ---------------------------------------------------------------- hooks
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         raise NotImplementedError
 
     def accept_sheet(self, grid: Grid) -> bool:
@@ -178,7 +178,7 @@ class Reader:
         return find_layout(grid.head, self.fields, min_matched=self.min_header_matches)
 
     def sniff(
-        self, con: duckdb.DuckDBPyConnection, file: LandingFile, scratch: Path | None = None
+        self, con: duckdb.DuckDBPyConnection, file: FileVersion, scratch: Path | None = None
     ) -> FileContext:
         """The academic year (and context) of a file, from its first rows only."""
         located = self._located_grids(con, file, scratch)
@@ -187,7 +187,7 @@ class Reader:
         return _single_context(file, [ctx for _, _, ctx in located])
 
     def _located_grids(
-        self, con: duckdb.DuckDBPyConnection, file: LandingFile, scratch: Path | None = None
+        self, con: duckdb.DuckDBPyConnection, file: FileVersion, scratch: Path | None = None
     ) -> list[tuple[Grid, Layout | str, FileContext | None]]:
         """Every sheet with its layout and context, or the reason it was not understood."""
         out: list[tuple[Grid, Layout | str, FileContext | None]] = []
@@ -214,7 +214,7 @@ class Reader:
         return out
 
 
-def _single_context(file: LandingFile, contexts: Sequence[FileContext | None]) -> FileContext:
+def _single_context(file: FileVersion, contexts: Sequence[FileContext | None]) -> FileContext:
     found = [c for c in contexts if c is not None]
     years = sorted({c.academic_year for c in found})
     if len(years) != 1:
@@ -256,7 +256,7 @@ def connect_for_ingestion(memory_limit: str = "4GB", threads: int | None = None)
     return con
 
 
-def batch_id_for(reader: Reader, files: Sequence[LandingFile]) -> str:
+def batch_id_for(reader: Reader, files: Sequence[FileVersion]) -> str:
     digest = hashlib.sha256(f"{reader.name}|{reader.reader_version}".encode())
     for sha in sorted(f.sha256 for f in files):
         digest.update(sha.encode())
@@ -266,7 +266,7 @@ def batch_id_for(reader: Reader, files: Sequence[LandingFile]) -> str:
 def read_batch(
     con: duckdb.DuckDBPyConnection,
     reader: Reader,
-    files: Sequence[LandingFile],
+    files: Sequence[FileVersion],
     secret: bytes | None,
     scratch_dir: Path | None = None,
     *,
@@ -321,7 +321,7 @@ def _with_batch_id(result: BatchResult, batch_id: str) -> BatchResult:
 
 def _crashed(
     reader: Reader,
-    file: LandingFile,
+    file: FileVersion,
     batch_id: str,
     sheet: str | None,
     exc: BaseException,
@@ -347,7 +347,7 @@ _batch_counter = iter(range(1, 1 << 62))
 def _read_files(
     con: duckdb.DuckDBPyConnection,
     reader: Reader,
-    files: Sequence[LandingFile],
+    files: Sequence[FileVersion],
     secret: bytes | None,
     scratch_dir: Path | None,
     batch_id: str,
@@ -359,7 +359,7 @@ def _read_files(
     labels_table = f"grid_labels_{call}"
     summaries: list[dict[str, Any]] = []
     labels: list[tuple[int, str, str]] = []  # grid id, field, "header (letter)"
-    grid_ids: dict[int, tuple[LandingFile, Grid, Layout, FileContext]] = {}
+    grid_ids: dict[int, tuple[FileVersion, Grid, Layout, FileContext]] = {}
     created = False
     try:
         for file in files:
@@ -396,7 +396,7 @@ def _read_files(
 def _read_file(
     con: duckdb.DuckDBPyConnection,
     reader: Reader,
-    file: LandingFile,
+    file: FileVersion,
     scratch_dir: Path | None,
     batch_id: str,
     read_at: dt.datetime,
@@ -404,7 +404,7 @@ def _read_file(
     created: bool,
     summaries: list[dict[str, Any]],
     labels: list[tuple[int, str, str]],
-    grid_ids: dict[int, tuple[LandingFile, Grid, Layout, FileContext]],
+    grid_ids: dict[int, tuple[FileVersion, Grid, Layout, FileContext]],
 ) -> bool:
     """Register one file's grids and insert their cells into the batch's raw table; a file that
     cannot be read or crashes is summarised as unreadable and leaves nothing behind."""
@@ -466,7 +466,7 @@ def _grid_summaries(
     con: duckdb.DuckDBPyConnection,
     reader: Reader,
     typed: str,
-    grid_ids: dict[int, tuple[LandingFile, Grid, Layout, FileContext]],
+    grid_ids: dict[int, tuple[FileVersion, Grid, Layout, FileContext]],
     batch_id: str,
     read_at: dt.datetime,
 ) -> list[dict[str, Any]]:
@@ -609,7 +609,7 @@ def _lit(value: Any) -> str:
 def _grid_projection(
     reader: Reader,
     grid_id: int,
-    file: LandingFile,
+    file: FileVersion,
     grid: Grid,
     layout: Layout,
     ctx: FileContext,
@@ -923,7 +923,7 @@ def _quarantine_sql(reader: Reader, typed: str, batch_id: str, labels_table: str
 
 def _summary(
     reader: Reader,
-    file: LandingFile,
+    file: FileVersion,
     grid: Grid | None,
     batch_id: str,
     academic_year: int | None,

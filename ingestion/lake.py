@@ -24,16 +24,17 @@ partition switches from one set of file versions to the next in one ``os.replace
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ingestion.atomic import replace_file, temp_path
 from ingestion.engine import FILE_SUMMARY_SCHEMA, QUARANTINE_SCHEMA, Reader, arrow_schema
+from ingestion.stages import NO_STAGES, Stages
 
 MANIFEST_SCHEMA: tuple[tuple[str, str], ...] = (
     ("source_name", "varchar"),
@@ -64,8 +65,9 @@ LANDING_INDEX_SCHEMA: tuple[tuple[str, str], ...] = (
 
 
 class Lake:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, stages: Stages = NO_STAGES):
         self.root = Path(root)
+        self.stages = stages  # a writer's hook: each write is a ``lake_write`` stage
 
     # ------------------------------------------------------------------ paths
 
@@ -89,13 +91,11 @@ class Lake:
 
     def write(self, path: Path, table: pa.Table) -> Path:
         """Write ``table`` to ``path`` atomically (temporary name, fsync, ``os.replace``)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        pq.write_table(table, tmp, compression="zstd")
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        return path
+        with self.stages.stage("lake_write"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = temp_path(path)
+            pq.write_table(table, tmp, compression="zstd")
+            return replace_file(tmp, path)
 
     def ensure_schemas(self, readers: Sequence[Reader]) -> None:
         """Zero-row Parquet per table, so that dbt's globs match before any file arrives."""
@@ -136,6 +136,35 @@ class Lake:
         self.write(history, table)
         return self.write(self.manifest_path(source, year), table)
 
+    def manifests(self) -> Iterator[tuple[str, int, list[dict]]]:
+        """Every partition's manifest: (source, academic year, rows), by source then year."""
+        folder = self.root / "_manifest"
+        for path in sorted(folder.glob("*/academic_year=*.parquet")) if folder.exists() else []:
+            source, year = path.parent.name, int(path.stem.split("=")[1])
+            yield source, year, self.read_manifest(source, year).to_pylist()
+
+    def fingerprint(self) -> str:
+        """A digest of the committed state: which file versions each partition holds."""
+        digest = hashlib.sha256()
+        for source, year, rows in self.manifests():
+            for row in sorted(rows, key=lambda r: r["file_sha256"]):
+                digest.update(f"{source}|{year}|{row['file_sha256']}|{row['status']}\n".encode())
+        return digest.hexdigest()
+
+    def file_summaries(
+        self, con: duckdb.DuckDBPyConnection, source: str, batch_ids: Sequence[str]
+    ) -> list[dict]:
+        """The per file × sheet summaries (``_files``) of the given batches of a source."""
+        paths = [
+            str(p)
+            for b in sorted(set(batch_ids))
+            for p in (self.root / "_files" / source).glob(f"*/{b}.parquet")
+        ]
+        if not paths:
+            return []
+        files = ", ".join(f"'{_q(p)}'" for p in paths)
+        return con.sql(f"select * from read_parquet([{files}])").to_arrow_table().to_pylist()
+
     def parsed_versions(
         self, con: duckdb.DuckDBPyConnection, source: str, reader_version: int
     ) -> dict[str, tuple[str, int | None, str]]:
@@ -154,6 +183,13 @@ class Lake:
             [reader_version],
         ).fetchall()
         return {sha: (batch, year, status) for sha, batch, year, status in rows}
+
+    def write_landing_index(self, entries: Sequence[object]) -> Path:
+        """Record a scan of the landing folder (``ingestion.landing.LandingEntry`` objects)."""
+        table = pa.Table.from_pylist(
+            [vars(e) for e in entries], schema=arrow_schema(LANDING_INDEX_SCHEMA)
+        )
+        return self.write(self.landing_index_path(), table)
 
     def read_landing_index(self) -> pa.Table:
         path = self.landing_index_path()

@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.config import Settings
-from ingestion.engine import LandingFile, connect_for_ingestion, crash_reason
-from ingestion.lake import LANDING_INDEX_SCHEMA, Lake
+from ingestion.engine import FileVersion, connect_for_ingestion, crash_reason
+from ingestion.lake import Lake
 from ingestion.layout import region_from_path
 from ingestion.scratch import private_scratch
 from ingestion.sheets import SUPPORTED_SUFFIXES, UnreadableFileError, file_sha256
 from ingestion.sources import READERS
+from ingestion.stages import NO_STAGES, Stages
 
 IGNORED_PREFIXES = ("~$", ".", "_")  # Excel lock files, hidden files, notes like _README
 IGNORED_REASON = (
@@ -49,34 +50,35 @@ class LandingEntry:
     # why a file is deliberately not read (a hidden or temporary name): listed, never an error
     ignored_reason: str | None = None
 
-    def as_landing_file(self, landing_dir: Path) -> LandingFile:
+    def as_file_version(self, landing_dir: Path) -> FileVersion:
         assert self.file_sha256 and self.region_code
-        return LandingFile(
+        return FileVersion(
             landing_dir / self.source_file, self.source_file, self.file_sha256, self.region_code
         )
 
 
-def scan_landing(settings: Settings, *, write_index: bool = True) -> list[LandingEntry]:
-    """Scan the landing folder, reusing the previous scan for files whose stat is unchanged."""
+def scan_landing(
+    settings: Settings, source: str | None = None, stages: Stages = NO_STAGES
+) -> list[LandingEntry]:
+    """Scan the landing folder (or one source's folder), reusing the last recorded scan for
+    files whose stat is unchanged. Read-only: the landing-scan asset records the scan
+    (``Lake.write_landing_index``)."""
+    with stages.stage("scan_landing"):
+        return _scan(settings, source, stages)
+
+
+def _scan(settings: Settings, source: str | None, stages: Stages) -> list[LandingEntry]:
     lake = Lake(settings.lake_dir)
     previous = {row["source_file"]: row for row in lake.read_landing_index().to_pylist()}
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     with private_scratch() as scratch:
-        entries = _scan(settings, lake, previous, now, scratch)
-    if write_index:
-        import pyarrow as pa
-
-        from ingestion.engine import arrow_schema
-
-        table = pa.Table.from_pylist(
-            [e.__dict__ for e in entries], schema=arrow_schema(LANDING_INDEX_SCHEMA)
-        )
-        lake.write(lake.landing_index_path(), table)
-    return entries
+        return _scan_files(settings, source, stages, lake, previous, now, scratch)
 
 
-def _scan(
+def _scan_files(
     settings: Settings,
+    source: str | None,
+    stages: Stages,
     lake: Lake,
     previous: dict[str, dict],
     now: dt.datetime,
@@ -90,6 +92,8 @@ def _scan(
             continue
         relative = path.relative_to(landing).as_posix()
         parts = relative.split("/")
+        if source is not None and (len(parts) < 2 or parts[0] != source):
+            continue
         stat = path.stat()
         if any(p.startswith(IGNORED_PREFIXES) for p in parts):
             entries.append(
@@ -118,7 +122,7 @@ def _scan(
         ):
             entries.append(LandingEntry(**{**before, "scanned_at": now}))
             continue
-        source = parts[0] if len(parts) > 1 else ""
+        folder = parts[0] if len(parts) > 1 else ""
         region = region_from_path(parts[1:-1]) or settings.default_region
         sha = file_sha256(path)
         if before and before["file_sha256"] == sha:  # touched, not changed
@@ -134,18 +138,21 @@ def _scan(
             )
             continue
         year, error = None, None
-        if source not in READERS:
+        if folder not in READERS:
             error = (
                 f"not in a source folder: put it in one of {sorted(READERS)}"
-                if not source
-                else f"unknown source folder '{source}': expected one of {sorted(READERS)}"
+                if not folder
+                else f"unknown source folder '{folder}': expected one of {sorted(READERS)}"
             )
         elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
             error = f"unsupported file type '{path.suffix}'"
         else:
             con = con or connect_for_ingestion(settings.duckdb_memory_limit, 1)
             try:
-                ctx = READERS[source].sniff(con, LandingFile(path, relative, sha, region), scratch)
+                with stages.stage("sniff", source=folder, file=relative):
+                    ctx = READERS[folder].sniff(
+                        con, FileVersion(path, relative, sha, region), scratch
+                    )
                 year = ctx.academic_year
             except UnreadableFileError as exc:
                 error = exc.reason
@@ -153,7 +160,7 @@ def _scan(
                 error = crash_reason(None, exc)
         entries.append(
             LandingEntry(
-                source_name=source,
+                source_name=folder,
                 source_file=relative,
                 size_bytes=stat.st_size,
                 modified_ns=stat.st_mtime_ns,

@@ -44,26 +44,33 @@ class SecretError(RuntimeError):
     """The pseudonymisation secret is missing, too short, or the demo secret outside demo mode."""
 
 
-def demo_mode() -> bool:
-    return os.environ.get(DEMO_ENV, "").strip() in {"1", "true", "yes"}
+def secret_from_env() -> tuple[str, bool]:
+    """The secret source: ``MSOKO_PSEUDONYM_SECRET`` and whether ``MSOKO_DEMO`` is on (read here
+    and by ``Settings.from_env``, nowhere else)."""
+    demo = os.environ.get(DEMO_ENV, "").strip() in {"1", "true", "yes"}
+    return os.environ.get(SECRET_ENV, ""), demo
 
 
-def load_secret() -> bytes:
-    """Return the HMAC secret, refusing unsafe configurations."""
-    secret = os.environ.get(SECRET_ENV, "")
+def load_secret(secret: str | None = None, demo: bool | None = None) -> bytes:
+    """Return the HMAC secret, refusing unsafe configurations (``Settings.secret()`` passes
+    the deployment's; without arguments, the environment's)."""
+    if secret is None or demo is None:
+        env_secret, env_demo = secret_from_env()
+        secret = env_secret if secret is None else secret
+        demo = env_demo if demo is None else demo
     if not secret:
-        if demo_mode():
+        if demo:
             return DEMO_SECRET.encode()
         raise SecretError(
             f"{SECRET_ENV} is not set. Pupil keys are HMACs with a secret kept outside the "
             f"warehouse: set {SECRET_ENV} (32+ characters) or, for the bundled demo data only, "
             f"{DEMO_ENV}=1."
         )
-    if secret == DEMO_SECRET and not demo_mode():
+    if secret == DEMO_SECRET and not demo:
         raise SecretError(
             f"{SECRET_ENV} holds the published demo secret; it is accepted only with {DEMO_ENV}=1."
         )
-    if len(secret) < 32 and not demo_mode():
+    if len(secret) < 32 and not demo:
         raise SecretError(f"{SECRET_ENV} must be at least 32 characters long.")
     return secret.encode()
 

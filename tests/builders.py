@@ -14,7 +14,7 @@ from typing import Any
 
 import xlsxwriter
 
-from ingestion.engine import BatchResult, LandingFile, connect_for_ingestion, read_batch
+from ingestion.engine import BatchResult, FileVersion, connect_for_ingestion, read_batch
 from ingestion.sheets import file_sha256
 from ingestion.sources import READERS
 
@@ -67,13 +67,13 @@ def write_csv(
     return path
 
 
-def landing_file(path: Path, relative: str, region: str = "27") -> LandingFile:
-    return LandingFile(path, relative, file_sha256(path), region)
+def landing_file(path: Path, relative: str, region: str = "27") -> FileVersion:
+    return FileVersion(path, relative, file_sha256(path), region)
 
 
 def read(
     source: str,
-    files: Sequence[LandingFile],
+    files: Sequence[FileVersion],
     scratch: Path,
     secret: bytes | None = SECRET,
 ) -> BatchResult:

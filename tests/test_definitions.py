@@ -61,9 +61,14 @@ def test_sensor_and_schedule_plan_only_what_changed(
     sensor = defs.resolve_sensor_def("landing_files_sensor")
     schedule = defs.resolve_schedule_def("nightly_refresh")
     with dg.instance_for_test() as instance:
-        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+        # the daemon gives a tick the code location's resources; a direct evaluation passes them
+        first = sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, definitions=defs, resources=defs.resources)
+        )
         assert not first.run_requests, "everything in the landing folder is already ingested"
-        nightly = schedule.evaluate_tick(dg.build_schedule_context(instance=instance))
+        nightly = schedule.evaluate_tick(
+            dg.build_schedule_context(instance=instance, resources=defs.resources)
+        )
         assert not nightly.run_requests and nightly.skip_message
 
         # a corrected ЕГЭ file of one year arrives (same name, one more line at the end)
@@ -72,7 +77,12 @@ def test_sensor_and_schedule_plan_only_what_changed(
         # (the sensor daemon threads the instance through; a direct evaluation needs this)
         with dg.partition_loading_context(dynamic_partitions_store=instance):
             tick = sensor.evaluate_tick(
-                dg.build_sensor_context(instance=instance, definitions=defs, cursor=first.cursor)
+                dg.build_sensor_context(
+                    instance=instance,
+                    definitions=defs,
+                    resources=defs.resources,
+                    cursor=first.cursor,
+                )
             )
         assert len(tick.run_requests) == 1
         request = tick.run_requests[0]

@@ -11,11 +11,18 @@ from typing import Any
 import pytest
 import yaml
 
-from orchestration.public_export import public_tables
+from orchestration.publishing.dbt_meta import public_tables
 from tests.test_column_catalogue import DBT, DBT_PROJECT, PROJECT_ROOT, dbt_env
 
-NOTE = PROJECT_ROOT / "orchestration" / "note.py"
-PUBLIC_EXPORT = PROJECT_ROOT / "orchestration" / "public_export.py"
+REPORTS = PROJECT_ROOT / "orchestration" / "reports"
+PUBLISHING = PROJECT_ROOT / "orchestration" / "publishing"
+# the note's sections and what they read the published file with (the disclosure parameters)
+NOTE = [*sorted((REPORTS / "note").glob("*.py")), REPORTS / "published.py"]
+PUBLIC_EXPORT = [
+    PUBLISHING / "open_data.py",
+    PUBLISHING / "disclosure.py",
+    REPORTS / "published.py",
+]
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +51,14 @@ def read_tables(manifest: dict[str, Any], exposure_name: str) -> set[str]:
     return {manifest["nodes"][uid]["name"] for uid in nodes}
 
 
-def tables_named_in(path: Path, manifest: dict[str, Any]) -> set[str]:
-    """The dbt models and seeds a Python module names as schema.table in its SQL."""
+def tables_named_in(paths: list[Path], manifest: dict[str, Any]) -> set[str]:
+    """The dbt models and seeds Python modules name as schema.table in their SQL."""
     nodes = {
         (n["schema"], n["name"])
         for n in manifest["nodes"].values()
         if n["resource_type"] in {"model", "seed"}
     }
-    text = path.read_text(encoding="utf-8")
+    text = "\n".join(path.read_text(encoding="utf-8") for path in paths)
     named = set(re.findall(r"\b(marts|audit|reference)\.([a-z_0-9]+)\b", text))
     return {table for schema, table in named if (schema, table) in nodes}
 

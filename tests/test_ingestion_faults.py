@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingestion.engine import FileContext, LandingFile
+from ingestion.engine import FileContext, FileVersion
 from ingestion.sources import READERS
 from ingestion.sources.gia_rcoi import EgeRcoiReader
 from tests.builders import all_strings, assert_accounting, landing_file, read, read_one
@@ -240,7 +240,7 @@ class _CrashingReader(EgeRcoiReader):
     """A real reader that crashes on one file, as a bug or a library panic would: the message
     quotes a pupil's name and document number like DuckDB quotes the offending line."""
 
-    def context(self, grid: Any, layout: Any, file: LandingFile) -> FileContext:
+    def context(self, grid: Any, layout: Any, file: FileVersion) -> FileContext:
         if "crash" in file.relative_path:
             raise RuntimeError(
                 "Conversion Error: could not convert 'Иванов Иван 0813 589632' to INT32\n"

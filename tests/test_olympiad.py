@@ -17,22 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingestion.samples.layouts import MUNICIPAL_OLYMPIAD_HEADER
 from tests.builders import all_strings, assert_accounting, file_row, read_one, write_csv, write_xlsx
 from tests.conftest import PipelineRun
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "school_names"
-MUNICIPAL_HEADER = [
-    "№ п/п",
-    "Фамилия",
-    "Имя",
-    "Отчество",
-    "Дата рождения",
-    "Образовательная организация",
-    "Класс",
-    "Статус",
-    "Результат (балл)",
-    "Максимальный балл",
-]
 
 
 def test_municipal_protocol_title_rows_statuses_and_footer(tmp_path: Path) -> None:
@@ -41,7 +30,7 @@ def test_municipal_protocol_title_rows_statuses_and_footer(tmp_path: Path) -> No
          "2023/24 учебного года"],
         ["Муниципальное образование: Хасанский муниципальный округ"],
         ["Дата проведения: 14.11.2023"],
-        MUNICIPAL_HEADER,
+        MUNICIPAL_OLYMPIAD_HEADER,
         [1, "Иванова", "Мария", "Петровна", "12.03.2008", "СОШ №1 Славянка", 9, "Победитель", 31, 35],
         [2, "Петров", "Илья", "Олегович", "01.02.2008", "МБОУ СОШ № 1 пгт Славянка", "9А",
          "Призер", "27,5", 35],

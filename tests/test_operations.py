@@ -26,11 +26,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
 PUBLISH_ONCE = """
 import sys
 from ingestion.config import Settings
-from orchestration.publish import publish, published_relations
-from orchestration.defs.resources import dbt_project
-import json
-manifest = json.loads(dbt_project().manifest_path.read_text())
-result = publish(Settings.from_env(), published_relations(manifest))
+from orchestration.publishing.reporting_file import publish
+from orchestration.publishing.dbt_meta import dbt_manifest, published_relations
+result = publish(Settings.from_env(), published_relations(dbt_manifest()))
 print(result.version)
 """
 

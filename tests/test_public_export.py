@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration import public_export as pe
-from orchestration.public_export import (
+from orchestration.publishing import open_data as pe
+from orchestration.publishing.dbt_meta import public_tables
+from orchestration.publishing.disclosure import (
     COMPLEMENT,
     DisclosureError,
     DisclosureRules,
@@ -18,8 +19,8 @@ from orchestration.public_export import (
     Rollup,
     check_disclosure,
     suppress,
-    write_export,
 )
+from orchestration.publishing.open_data import write_export
 
 RULES = DisclosureRules(min_count=5, min_share_base=10)
 MARKS = PublicTable(
@@ -210,7 +211,7 @@ def test_pipeline_public_export_passes_c15(pipeline) -> None:
     manifest = json.loads(
         (Path(__file__).resolve().parent.parent / "dbt_project/target/manifest.json").read_text()
     )
-    tables = pe.public_tables(manifest)
+    tables = public_tables(manifest)
     names = {t.name for t in tables}
     assert {"fct_assessment_result", "dim_school", "mart_shnor_risk"} <= names
     assert "fct_exam_result" not in names and "mart_school_scorecard" not in names

@@ -134,7 +134,7 @@ def test_a_vanished_source_year_is_refused_until_its_withdrawal_is_recorded(
 
 
 def test_a_malformed_decision_is_a_problem_not_a_silent_pass(tmp_path: Path) -> None:
-    from orchestration.decisions import read_decisions
+    from orchestration.publishing.decisions import read_decisions
 
     path = tmp_path / "decisions.csv"
     path.write_text(

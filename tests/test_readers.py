@@ -15,6 +15,12 @@ from pathlib import Path
 import pytest
 
 from ingestion.privacy import person_key
+from ingestion.samples.layouts import (
+    EGE_HEADER,
+    OGE_HEADER,
+    REGISTRY_HEADER,
+    VPR_COUNTS_COLUMNS,
+)
 from ingestion.sheets import file_sha256
 from tests.builders import (
     EMPTY_LINE,
@@ -31,41 +37,6 @@ from tests.builders import (
 )
 
 # ================================================================== ЕГЭ / ОГЭ (РЦОИ)
-
-EGE_HEADER = [
-    "№",
-    "Код МСУ",
-    "Код ОО",
-    "Класс",
-    "Код ППЭ",
-    "Аудитория",
-    "Фамилия",
-    "Имя",
-    "Отчество",
-    "Серия",
-    "Номер",
-    "Задания с кратким ответом",
-    "Задания с развёрнутым ответом",
-    "Первичный балл",
-    "Балл",
-]  # A … O; "Балл" is column 15 (O)
-
-OGE_HEADER = [
-    "№",
-    "Код МСУ",
-    "Код ОО",
-    "Класс",
-    "Код ППЭ",
-    "Аудитория",
-    "Фамилия",
-    "Имя",
-    "Отчество",
-    "Документ",
-    "Задания с кратким ответом",
-    "Задания с развёрнутым ответом",
-    "Первичный балл",
-    "Оценка",
-]  # A … N; "Оценка" is column N
 
 
 def ege_row(n, msu, school, cls, surname, name, patronymic, series, number, primary, score):
@@ -686,18 +657,7 @@ def test_vpr_percent_layout(tmp_path):
 
 
 def test_vpr_counts_layout_with_two_row_merged_header(tmp_path):
-    upper = [
-        "Логин ОО",
-        "Наименование ОО",
-        "Класс",
-        "Предмет",
-        "Кол-во уч.",
-        "Кол-во «2»",
-        "Кол-во «3»",
-        "Кол-во «4»",
-        "Кол-во «5»",
-        "Сравнение отметок с отметками по журналу",
-    ]
+    upper = [*VPR_COUNTS_COLUMNS, "Сравнение отметок с отметками по журналу"]
     rows = [
         ["Всероссийские проверочные работы 2020/2021 учебного года (весна 2021)"],
         ["Статистика по отметкам. Хабаровский край"],
@@ -801,24 +761,6 @@ def test_vpr_school_named_srednyaya_without_login_is_quarantined_not_skipped(tmp
 
 
 # ================================================================== school registry
-
-REGISTRY_HEADER = [
-    "№ п/п",
-    "Код ОО (РЦОИ)",
-    "Логин ФИС ОКО",
-    "Полное наименование",
-    "Краткое наименование",
-    "Муниципальное образование",
-    "Код МСУ",
-    "Тип ОО",
-    "Код головной ОО",
-    "Местность",
-    "Населённый пункт",
-    "ИНН",
-    "КПП",
-    "ОГРН",
-    "Статус",
-]  # A … O
 
 
 def registry_rows(title="Реестр общеобразовательных организаций Хабаровского края на 01.09.2022"):

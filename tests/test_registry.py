@@ -14,10 +14,10 @@ from collections import defaultdict
 import duckdb
 import pytest
 
+from ingestion.samples.layouts import CHANGES_HEADER, REGISTRY_HEADER
 from ingestion.samples.names import inn_is_valid, ogrn_is_valid
 from tests.builders import assert_accounting, file_row, read_one, write_xlsx
 from tests.conftest import PipelineRun
-from tests.test_readers import REGISTRY_HEADER
 
 SEED003_SCHOOLS = [
     # code, login, short name, type, parent, ИНН, КПП, ОГРН, status
@@ -153,18 +153,6 @@ def test_registry_rows_with_a_bad_checksum_go_to_quarantine_at_their_cell(tmp_pa
     row = file_row(result)
     assert (row["rows_read"], row["rows_loaded"], row["rows_quarantined"]) == (9, 3, 3)
     assert_accounting(result)
-
-
-CHANGES_HEADER = [
-    "№ п/п",
-    "Дата изменения",
-    "Код ОО",
-    "Логин ФИС ОКО",
-    "Вид изменения",
-    "Прежнее значение",
-    "Новое значение",
-    "Основание",
-]
 
 
 def test_change_list_rows_with_their_dates(tmp_path):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from expectations.runner import Check
+import duckdb
+
+from expectations.runner import Check, CheckOutcome, run_sql_checks, validate_frame
 from expectations.suites import (
     appeals,
     exam_results,
@@ -55,3 +57,18 @@ SUITES: dict[str, Suite] = {
     ),
     "school_aliases": Suite("school_aliases", school_aliases.FRAME_SQL, school_aliases.CHECKS),
 }
+
+
+def run_suite(con: duckdb.DuckDBPyConnection, source: str, relation: str) -> list[CheckOutcome]:
+    """The arrival checks of ``source`` over ``relation`` (a view of the partition as it would
+    be): SQL checks in DuckDB, then the GX expectations on the suite's DataFrame."""
+    suite = SUITES.get(source)
+    if suite is None:
+        return []
+    outcomes = run_sql_checks(con, relation, suite.checks)
+    if suite.frame_sql and any(c.expectation for c in suite.checks):
+        frame = con.execute(suite.frame_sql.format(relation=relation)).df()
+        if len(frame):
+            outcomes += validate_frame(frame, suite.checks, suite.name)
+    order = {c.name: i for i, c in enumerate(suite.checks)}
+    return sorted(outcomes, key=lambda o: order[o.name])

@@ -28,7 +28,7 @@ from ingestion.samples import names as nm
 from ingestion.samples import world as w
 
 if TYPE_CHECKING:
-    from ingestion.samples.generate import Truth
+    from ingestion.samples.writers import Truth
 
 STREAM = 5
 CASES = ("inflated_annual_marks", "medalists_low_ege")
@@ -150,7 +150,7 @@ class GiaExtras:
     # ------------------------------------------------------------------ ГВЭ
 
     def write_gve(self, landing: Path, year: int, year_index: int) -> None:
-        from ingestion.samples.generate import SheetWriter, write_csv, write_xlsx
+        from ingestion.samples.writers import SheetWriter, write_csv, write_xlsx
 
         exam_year = year + 1
         taken = self.taken_names(year)
@@ -231,7 +231,7 @@ class GiaExtras:
         """A РЦОИ appeals file for the ЕГЭ of the year (all but the first): a few loaded
         100-point results change (the truth keeps the score after the appeal and the one
         before), one is rejected, and one appeal names a pupil without a result."""
-        from ingestion.samples.generate import SheetWriter, write_xlsx
+        from ingestion.samples.writers import SheetWriter, write_xlsx
 
         if year_index == 0:
             return
@@ -330,7 +330,7 @@ class GiaExtras:
     # ------------------------------------------------------------------ medalists
 
     def write_medalists(self, landing: Path, year: int, year_index: int) -> None:
-        from ingestion.samples.generate import SheetWriter, write_xlsx
+        from ingestion.samples.writers import SheetWriter, write_xlsx
 
         exam_year = year + 1
         pupils: dict[str, dict[str, Any]] = {}
@@ -429,7 +429,7 @@ class GiaExtras:
     def write_federal_lists(self, landing: Path, year: int, year_index: int) -> None:
         """The last two years: the ВПР-inflating school on the non-objective list (by login),
         the low-results school on the ШНОР list (by its short name)."""
-        from ingestion.samples.generate import SheetWriter, write_xlsx
+        from ingestion.samples.writers import SheetWriter, write_xlsx
 
         if year_index < len(self.years) - 2:
             return

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ingestion.samples.generate import SheetWriter, Truth, write_xlsx
+from ingestion.samples.writers import SheetWriter, Truth, write_xlsx
 
 CATALOGUE = (
     Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "indicator_catalogue.csv"

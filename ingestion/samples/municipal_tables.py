@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ingestion.samples import world as w
-from ingestion.samples.generate import SheetWriter, Truth, write_xlsx
+from ingestion.samples.writers import SheetWriter, Truth, write_xlsx
 
 GRADES = (4, 5, 6, 7, 8)
 SUBJECTS = (("rus", "русский язык"), ("math", "математика"))

@@ -29,7 +29,8 @@ import numpy as np
 
 from ingestion.samples import names as nm
 from ingestion.samples import world as w
-from ingestion.samples.generate import SheetWriter, Truth, write_csv, write_xlsx
+from ingestion.samples.layouts import MUNICIPAL_OLYMPIAD_HEADER
+from ingestion.samples.writers import SheetWriter, Truth, write_csv, write_xlsx
 
 # (subject code, title in the protocol "по <предмету>", maximum score per stage)
 SUBJECTS = (
@@ -46,18 +47,6 @@ STATUS_SPELLINGS = {
 }
 ALIAS_NICKNAME = ("Первая школа г. Амурск", "101001")  # the seed's demo alias row
 UNKNOWN_SCHOOL_NAME = "МБОУ СОШ № 99 с. Неизвестное"
-MUNICIPAL_HEADER = [
-    "№ п/п",
-    "Фамилия",
-    "Имя",
-    "Отчество",
-    "Дата рождения",
-    "Образовательная организация",
-    "Класс",
-    "Статус",
-    "Результат (балл)",
-    "Максимальный балл",
-]
 
 
 # ---------------------------------------------------------------- school-name variants
@@ -187,7 +176,7 @@ def write_olympiad_protocols(
             )
             sheet.add([f"Муниципальное образование: {municipality}"], "skipped")
             sheet.add([f"Дата проведения: {14 + s_index:02d}.11.{year}"], "skipped")
-            sheet.add(MUNICIPAL_HEADER, "skipped")
+            sheet.add(MUNICIPAL_OLYMPIAD_HEADER, "skipped")
             maximum = maxima["municipal"]
             entries = []
             for school in schools:
@@ -444,7 +433,7 @@ def write_template(path: Path, subject: str = "математике", year: int 
         "skipped",
     )
     sheet.add(["Муниципальное образование: <муниципалитет, как в реестре ОО>"], "skipped")
-    sheet.add(MUNICIPAL_HEADER, "skipped")
+    sheet.add(MUNICIPAL_OLYMPIAD_HEADER, "skipped")
     sheet.add(
         [
             1,

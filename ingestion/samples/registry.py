@@ -31,36 +31,8 @@ from typing import Any
 import numpy as np
 
 from ingestion.samples import world as w
-from ingestion.samples.generate import SheetWriter, Truth, write_xlsx
-
-REGISTRY_HEADER = [
-    "№ п/п",
-    "Код ОО (РЦОИ)",
-    "Логин ФИС ОКО",
-    "Полное наименование",
-    "Краткое наименование",
-    "Муниципальное образование",
-    "Код МСУ",
-    "Тип ОО",
-    "Код головной ОО",
-    "Местность",
-    "Населённый пункт",
-    "ИНН",
-    "КПП",
-    "ОГРН",
-    "Статус",
-    "Код правопреемника",
-]
-CHANGES_HEADER = [
-    "№ п/п",
-    "Дата изменения",
-    "Код ОО",
-    "Логин ФИС ОКО",
-    "Вид изменения",
-    "Прежнее значение",
-    "Новое значение",
-    "Основание",
-]
+from ingestion.samples.layouts import CHANGES_HEADER, REGISTRY_SUCCESSOR_HEADER
+from ingestion.samples.writers import SheetWriter, Truth, write_xlsx
 
 
 @dataclass
@@ -224,7 +196,7 @@ def write_registry(
         [f"Реестр общеобразовательных организаций Хабаровского края на 01.09.{year}"], "skipped"
     )
     sheet.add([], "skipped")
-    sheet.add(REGISTRY_HEADER, "skipped")
+    sheet.add(REGISTRY_SUCCESSOR_HEADER, "skipped")
     codes = {s.school_code: plan.code(s, year) for s in region.schools}
     i = 0
     for s in region.schools:

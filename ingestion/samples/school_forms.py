@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ingestion.samples import world as w
-from ingestion.samples.generate import SheetWriter, Truth, write_xlsx
+from ingestion.samples.writers import SheetWriter, Truth, write_xlsx
 from ingestion.sources.school_forms import FACTORS
 
 STREAM = 5301  # this module's random stream: np.random.default_rng((seed, STREAM, year))

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from ingestion.samples import world as w
-from ingestion.samples.generate import SheetWriter, Truth, write_xlsx
+from ingestion.samples.writers import SheetWriter, Truth, write_xlsx
 
 
 @dataclass(frozen=True)

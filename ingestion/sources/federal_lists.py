@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.sheets import Grid
 
@@ -65,7 +65,7 @@ class FederalListsReader(Reader):
     )
     derived = {"list_code": ("varchar", list_code_sql("list_type_reported"))}
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         year = _YEAR.search(" ".join(layout.title_lines))
         if year is None:
             raise LayoutError("the list's year (e.g. 'Перечень ОО … 2023 год') was not found")

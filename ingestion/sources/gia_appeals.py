@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.privacy import person_key_sql
 from ingestion.sheets import Grid
@@ -154,7 +154,7 @@ class GiaAppealsReader(Reader):
         "score_change": ("double", "score_after - score_before"),
     }
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         title = " ".join(layout.title_lines)
         year = _YEAR.search(title)
         if year is None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.normalize import find_date, gia_academic_year
 from ingestion.privacy import person_key_sql
@@ -143,7 +143,7 @@ class GiaExportReader(Reader):
     }
     skip_labels = ((r"^всего участник", "footer"),)
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         for line in layout.title_lines:
             match = _TITLE.search(line)
             if match:

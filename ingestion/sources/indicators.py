@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.normalize import academic_year_of_date
 from ingestion.sheets import Grid
@@ -147,7 +147,7 @@ class IndicatorFormReader(Reader):
         ),
     )
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         title = " ".join(layout.title_lines)
         labels = " ".join(layout.labels.get(name, "") for name in ("plan", "fact"))
         period = parse_period(title) or parse_period(labels)

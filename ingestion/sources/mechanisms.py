@@ -15,7 +15,7 @@ beside the other indicators of that year.
 
 from __future__ import annotations
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.sheets import Grid
 from ingestion.sources.indicators import academic_year_of_period, parse_period
@@ -78,7 +78,7 @@ class MechanismScoresReader(Reader):
         ("v_max_points = 0", "max_points", "a position's maximum must be above zero"),
     )
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         period = parse_period(" ".join(layout.title_lines))
         if period is None or period[0] != "calendar_year":
             raise LayoutError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.privacy import person_key_sql
 from ingestion.sheets import Grid
@@ -76,7 +76,7 @@ class MedalistsReader(Reader):
         "medal_degree": ("integer", degree_sql("medal_degree_reported")),
     }
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         year = _YEAR.search(" ".join(layout.title_lines))
         if year is None:
             raise LayoutError(

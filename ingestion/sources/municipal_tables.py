@@ -45,7 +45,7 @@ from ingestion.engine import (
     QUARANTINE_SCHEMA,
     BatchResult,
     FileContext,
-    LandingFile,
+    FileVersion,
     Reader,
     _drop_grid,
     _single_context,
@@ -436,7 +436,7 @@ class MunicipalTablesReader(Reader):
         ]
         return sorted(out, key=lambda v: v.position)
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         title = " ".join(layout.title_lines)
         blocks = self.value_columns(grid, layout)
         procedure_match = _PROCEDURE.search(title)
@@ -480,7 +480,7 @@ class MunicipalTablesReader(Reader):
     def read_batch(
         self,
         con: duckdb.DuckDBPyConnection,
-        files: Sequence[LandingFile],
+        files: Sequence[FileVersion],
         secret: bytes | None,
         scratch_dir: Path | None = None,
     ) -> BatchResult:
@@ -542,7 +542,7 @@ class MunicipalTablesReader(Reader):
         grid: Grid,
         layout: Layout,
         ctx: FileContext,
-        file: LandingFile,
+        file: FileVersion,
         batch_id: str,
         aliases: set[str],
         rows: list[dict[str, Any]],

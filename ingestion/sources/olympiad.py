@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.normalize import clean_text
 from ingestion.privacy import person_key_sql
@@ -165,7 +165,7 @@ class OlympiadProtocolReader(Reader):
         ),
     )
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         title = " ".join(layout.title_lines)
         match = _TITLE.search(title)
         if match is None:

@@ -14,7 +14,7 @@ login `sch` + 6–8 digits. A row that fails one goes to quarantine at its cell.
 
 from __future__ import annotations
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.normalize import academic_year_of_date, find_academic_year, find_date
 from ingestion.sheets import Grid
@@ -107,7 +107,7 @@ class RegistryReader(Reader):
         (OGRN_CHECK_FAILS.format(col="v_ogrn"), "ogrn", "ОГРН check digit does not match"),
     )
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         for line in layout.title_lines:
             day = find_date(line)
             if day:

@@ -15,7 +15,7 @@ A date that is not a date goes to quarantine at its cell.
 
 from __future__ import annotations
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.normalize import find_academic_year
 from ingestion.sheets import Grid
@@ -74,7 +74,7 @@ class RegistryChangesReader(Reader):
         ),
     )
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         for line in layout.title_lines:
             year = find_academic_year(line)
             if year:

@@ -30,7 +30,7 @@ above all teachers; grades not adding up to the total; a factor above the passpo
 
 from __future__ import annotations
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import DashMeaning, Field, Layout, LayoutError, keys
 from ingestion.normalize import (
     academic_year_of_date,
@@ -349,7 +349,7 @@ class SchoolFormsReader(Reader):
         ),
     )
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         title = " ".join(layout.title_lines)
         year = find_academic_year(title)
         if year is None and (day := find_date(title)) is not None:

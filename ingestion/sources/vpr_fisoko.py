@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, FieldKind, Layout, LayoutError, keys
 from ingestion.normalize import find_academic_year
 from ingestion.sheets import Grid
@@ -103,7 +103,7 @@ class VprFisokoReader(Reader):
         ),
     )
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         for line in layout.title_lines:
             year = find_academic_year(line)
             match = _CAMPAIGN.search(line)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.normalize import clean_text, find_academic_year, subject_key
 from ingestion.sheets import Grid
@@ -125,7 +125,7 @@ class VprFormsReader(Reader):
         ),
     )
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         title = " ".join(layout.title_lines)
         campaign = _CAMPAIGN.search(title)
         grade = _WORK_GRADE.search(title)

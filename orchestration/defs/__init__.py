@@ -1,3 +1,5 @@
+"""Everything that imports Dagster: assets, checks, jobs, schedule, sensors, resources, runs."""
+
 import warnings
 
 import dagster as dg

@@ -3,6 +3,7 @@
 - ``ingest_job``: the raw assets, partitioned by academic year (a backfill of a range of years
   is one run);
 - ``warehouse_job``: landing scan → dbt build (models, seeds, tests) → reporting file;
+- ``landing_scan_job``: the landing scan alone (the CLI runs it before an ingest run);
 - ``landing_files_sensor``: notices new, changed or removed files (by content hash) and asks
   for ``ingest_job`` runs of just the academic years they affect;
 - ``warehouse_after_ingest``: when an ingest run succeeds, runs ``warehouse_job``;
@@ -18,7 +19,7 @@ from orchestration.defs.ingestion import RAW_GROUP, raw_asset_key
 from orchestration.defs.partitions import ACADEMIC_YEAR_PARTITIONS, academic_year_partitions
 from orchestration.defs.publish import PUBLIC_EXPORT, REPORTING_FILE
 from orchestration.defs.transform import LANDING_SCAN, warehouse_models
-from orchestration.planning import plan_ingestion, publication_is_current
+from orchestration.pipeline.planning import plan_ingestion, publication_is_current
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -31,6 +32,14 @@ ingest_job = dg.define_asset_job(
     partitions_def=academic_year_partitions,
     description="Read the landing files of the selected academic years into the lake, with the "
     "arrival checks. Backfill a range of years from the UI or `msoko backfill --from --to`.",
+)
+
+landing_scan_job = dg.define_asset_job(
+    "landing_scan_job",
+    selection=dg.AssetSelection.assets(LANDING_SCAN),
+    description="Scan the landing folder and record the landing index (SHA-256, source and "
+    "academic year of every file): what `msoko refresh` and `backfill` do first, so that the "
+    "ingest run reads the files' places from the index instead of sniffing them again.",
 )
 
 warehouse_job = dg.define_asset_job(
@@ -57,8 +66,9 @@ def _known_years(instance: dg.DagsterInstance) -> set[str]:
     description="New, changed or removed landing files (by SHA-256) → ingest runs for exactly "
     "the academic years and sources they affect. Unreadable or unplaced files are reported.",
 )
-def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-    settings = Settings.from_env()
+def landing_files_sensor(
+    context: dg.SensorEvaluationContext, settings: dg.ResourceParam[Settings]
+) -> dg.SensorResult | dg.SkipReason:
     problem = landing_problem(settings.landing_dir)
     if problem:  # a missing or emptied folder is never read as "every file was removed"
         context.log.warning(problem)
@@ -110,8 +120,9 @@ def warehouse_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest:
     "the published file is stale), then `warehouse_after_ingest` rebuilds and publishes. "
     "Skips when nothing changed and the published file is current.",
 )
-def nightly_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
-    settings = Settings.from_env()
+def nightly_refresh(
+    context: dg.ScheduleEvaluationContext, settings: dg.ResourceParam[Settings]
+) -> dg.RunRequest | dg.SkipReason:
     problem = landing_problem(settings.landing_dir)
     if problem:
         return dg.SkipReason(problem)

@@ -1,6 +1,6 @@
 """Raw assets: one per source, partitioned by academic year, each with its arrival checks.
 
-An asset materialisation runs ``ingestion.partition.ingest_partition`` for each academic year
+An asset materialisation runs ``orchestration.pipeline.partition.ingest_partition`` for each academic year
 of the run (a backfill of a range of years is one run: ``BackfillPolicy.single_run``). It writes
 immutable Parquet to the lake and never opens the warehouse, so any number of these steps can
 run in parallel processes beside dbt. The source's suite (``expectations.suites``) runs before
@@ -13,14 +13,14 @@ from typing import Any
 
 import dagster as dg
 
-from expectations.suites import SUITES
+from expectations.suites import SUITES, run_suite
+from ingestion.config import Settings
 from ingestion.engine import Reader
 from ingestion.landing import scan_landing
-from ingestion.partition import PartitionResult, ingest_partition
 from ingestion.sources import READERS
 from orchestration.defs.partitions import academic_year_partitions
-from orchestration.defs.resources import WarehouseSettings
-from orchestration.progress import report_files
+from orchestration.pipeline.partition import PartitionResult, ingest_partition
+from orchestration.pipeline.progress import Progress, report_files
 
 RAW_GROUP = "raw"
 INGEST_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
@@ -118,21 +118,24 @@ def build_raw_asset(reader: Reader) -> dg.AssetsDefinition:
         metadata={"landing_folder": source, "pupil_level": reader.pupil_level},
     )
     def _raw(
-        context: dg.AssetExecutionContext, warehouse: WarehouseSettings
+        context: dg.AssetExecutionContext,
+        settings: dg.ResourceParam[Settings],
+        progress: dg.ResourceParam[Progress],
     ) -> Iterator[dg.MaterializeResult]:
-        settings = warehouse.settings()
-        entries = scan_landing(settings, write_index=False)
+        entries = scan_landing(settings, source, progress.stages)
         results = []
         for key in context.partition_keys:
             result = ingest_partition(
                 settings,
                 source,
                 int(key),
+                run_suite=run_suite,
                 entries=entries,
                 run_id=context.run.run_id,
                 log=context.log.info,
+                stages=progress.stages,
             )
-            report_files(result.files, result.new_versions, context.log.info)
+            report_files(progress, result.files, result.new_versions, context.log.info)
             for line in result.describe().splitlines()[1:]:
                 context.log.warning(line.strip())
             results.append(result)

@@ -1,28 +1,28 @@
-"""The reporting file as an asset: gate, build, verify, swap (``orchestration.publish``)."""
+"""The reporting file as an asset: gate, build, verify, swap (``orchestration.publishing.reporting_file``)."""
 
 import dagster as dg
 
-from orchestration.defs.resources import WarehouseSettings
-from orchestration.defs.transform import DBT_PROJECT, TRANSLATOR, warehouse_models
-from orchestration.locking import warehouse_lock
-from orchestration.publish import PublishBlockedError, publish, published_relations
+from ingestion.config import Settings
+from orchestration.defs.transform import TRANSLATOR, warehouse_models
+from orchestration.pipeline.locking import warehouse_lock
+from orchestration.pipeline.progress import Progress
+from orchestration.publishing.dbt_meta import (
+    DBT_MANIFEST,
+    dbt_manifest,
+    public_tables,
+    published_nodes,
+    published_relations,
+)
+from orchestration.publishing.disclosure import DisclosureError, DisclosureRules
+from orchestration.publishing.gate import PublishBlockedError
+from orchestration.publishing.open_data import write_export
+from orchestration.publishing.reporting_file import publish
 
 REPORTING_FILE = dg.AssetKey(["reporting", "reporting_file"])
 
 
-def _manifest() -> dict:
-    import json
-
-    return json.loads(DBT_PROJECT.manifest_path.read_text())
-
-
 def _published_keys() -> list[dg.AssetKey]:
-    manifest = _manifest()
-    keys = []
-    for node in manifest["nodes"].values():
-        meta = node.get("config", {}).get("meta", {})
-        if node["resource_type"] in {"model", "seed"} and meta.get("publish"):
-            keys.append(TRANSLATOR.get_asset_key(node))
+    keys = [TRANSLATOR.get_asset_key(node) for node in published_nodes(dbt_manifest(DBT_MANIFEST))]
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
@@ -37,9 +37,8 @@ def _published_keys() -> list[dg.AssetKey]:
     "atomically, and only when no landing file is unreadable or rejected.",
 )
 def reporting_file(
-    context: dg.AssetExecutionContext, warehouse: WarehouseSettings
+    context: dg.AssetExecutionContext, settings: dg.ResourceParam[Settings]
 ) -> dg.MaterializeResult:
-    settings = warehouse.settings()
     _ = warehouse_models  # lineage: every published relation is a dbt asset upstream
     checks = []
     for key in [REPORTING_FILE, *_published_keys()]:
@@ -50,10 +49,9 @@ def reporting_file(
         with warehouse_lock(settings.data_dir, context.log.info):
             result = publish(
                 settings,
-                published_relations(_manifest()),
+                published_relations(dbt_manifest(DBT_MANIFEST)),
                 run_id=context.run.run_id,
                 checks=checks,
-                min_group_size=settings.min_group_size,
             )
     except PublishBlockedError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
@@ -78,6 +76,7 @@ def reporting_file(
 
 
 PUBLIC_EXPORT = dg.AssetKey(["reporting", "public_export"])
+_SEED = DisclosureRules.from_seed()  # what the asset's description quotes
 
 
 @dg.asset(
@@ -87,28 +86,27 @@ PUBLIC_EXPORT = dg.AssetKey(["reporting", "public_export"])
     kinds={"csv", "excel"},
     description="The open-data export (default data/public/): one CSV per public table, one "
     "XLSX workbook and a README, built from the reporting file with small cells suppressed "
-    "(counts under 5 as '<5', complementary suppression, shares and means over 10+ pupils; "
+    f"(counts under {_SEED.min_count} as '{_SEED.primary}', complementary suppression, shares "
+    f"and means over {_SEED.min_share_base}+ pupils; the seed `disclosure_parameters`, "
     "DOMAIN §8 rule 5). Refused when the C15 check finds a cell that could single out a "
     "pupil. Tables and columns are declared in the models' `meta.public`.",
 )
 def public_export(
-    context: dg.AssetExecutionContext, warehouse: WarehouseSettings
+    context: dg.AssetExecutionContext,
+    settings: dg.ResourceParam[Settings],
+    progress: dg.ResourceParam[Progress],
 ) -> dg.MaterializeResult:
-    from orchestration.progress import PROGRESS
-    from orchestration.public_export import DisclosureError, public_tables, write_export
-
-    def progress(line: str) -> None:
+    def say(line: str) -> None:
         context.log.info(line)
-        PROGRESS.say(line)  # the terminal of `msoko refresh|demo`
+        progress.say(line)  # the terminal of `msoko refresh|demo`
 
-    settings = warehouse.settings()
     try:
         with warehouse_lock(settings.data_dir, context.log.info):
             result = write_export(
                 settings.reporting_path,
                 settings.data_dir / "public",
-                public_tables(_manifest()),
-                progress=progress,
+                public_tables(dbt_manifest(DBT_MANIFEST)),
+                progress=say,
             )
     except DisclosureError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc

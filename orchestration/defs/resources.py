@@ -1,93 +1,61 @@
-"""Resources: where the warehouse lives (from environment variables) and the dbt CLI."""
+"""Resources: the deployment's ``Settings``, the progress reporter, and dbt run with the settings.
 
-import os
+The entry point builds the ``Settings`` once: the CLI passes the ones it built (and a progress
+reporter that prints); the code location the daemon and the UI load builds them from the
+environment when a run or a sensor/schedule tick starts (and reports silently). Assets, sensors
+and the schedule all take the same ``settings`` resource.
+"""
+
 import sys
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
+from packaging import version
 
-from ingestion.config import PROJECT_ROOT, Settings
+from ingestion.config import DBT_PROJECT_DIR, Settings
+from orchestration.pipeline.progress import Progress
 
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+def settings_resource(settings: Settings | None = None) -> dg.ResourceDefinition:
+    if settings is not None:
+        return dg.ResourceDefinition.hardcoded_resource(settings, "the CLI's settings")
+    return dg.ResourceDefinition(
+        resource_fn=lambda _: Settings.from_env(),
+        description="Settings.from_env() when the run or the tick starts",
+    )
 
 
-class WarehouseSettings(dg.ConfigurableResource):
-    """Paths of this deployment; empty fields fall back to the ``MSOKO_*`` environment."""
-
-    data_dir: str = ""
-
-    def settings(self) -> Settings:
-        if self.data_dir:
-            os.environ["MSOKO_DATA_DIR"] = self.data_dir
-        settings = Settings.from_env()
-        # dbt and every child process must resolve the same absolute paths
-        os.environ.update(settings.export_env())
-        (settings.data_dir / "duckdb_tmp").mkdir(parents=True, exist_ok=True)
-        return settings
+def progress_resource(progress: Progress | None = None) -> dg.ResourceDefinition:
+    return dg.ResourceDefinition.hardcoded_resource(
+        progress if progress is not None else Progress(), "progress lines and stage hooks"
+    )
 
 
 def dbt_project() -> DbtProject:
     return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def ensure_dbt_manifest(project: DbtProject) -> Path:
-    """Parse the dbt project when its manifest is missing or older than any project file.
+class _DbtWithEnvironment(DbtCliResource):
+    """dbt started as ``env K=V … dbt <args>``: the settings reach dbt's process environment
+    (``Settings.dbt_env``) while this process's environment stays as it is."""
 
-    Several processes may load the definitions at once (a run and the nightly tick, parallel
-    tests): one parses under a lock, into its own target folder, and the manifest is replaced
-    atomically, so that no process reads a half-written manifest.
-    """
-    import fcntl
-    import shutil
-    import tempfile
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        # dagster-dbt asks the executable for its version; ours is `env`, so say dbt-core's
+        from dbt.version import __version__
 
-    manifest = project.manifest_path
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    with open(manifest.parent / ".parse.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if _manifest_is_stale(manifest):
-            from dbt.cli.main import dbtRunner
-
-            Settings.from_env()  # paths only; parse does not open the database
-            scratch = Path(tempfile.mkdtemp(prefix="parse-", dir=manifest.parent))
-            try:
-                result = dbtRunner().invoke(
-                    [
-                        "parse",
-                        "--project-dir",
-                        str(DBT_PROJECT_DIR),
-                        "--profiles-dir",
-                        str(DBT_PROJECT_DIR),
-                        "--target-path",
-                        str(scratch),
-                        "--quiet",
-                    ]
-                )
-                if not result.success:
-                    raise RuntimeError(f"dbt parse failed: {result.exception}")
-                os.replace(scratch / "manifest.json", manifest)
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
-    return manifest
+        return version.parse(__version__)
 
 
-def _manifest_is_stale(manifest: Path) -> bool:
-    sources = [
-        p
-        for folder in ("models", "seeds", "macros", "tests")
-        for p in (DBT_PROJECT_DIR / folder).rglob("*")
-        if p.is_file()
-    ] + [DBT_PROJECT_DIR / "dbt_project.yml"]
-    newest = max(p.stat().st_mtime for p in sources)
-    return not manifest.exists() or manifest.stat().st_mtime < newest
-
-
-def dbt_resource() -> DbtCliResource:
-    # the dbt of this virtual environment, whether or not the environment is activated
+def dbt_cli(settings: Settings) -> DbtCliResource:
+    """The dbt CLI of this virtual environment, its subprocess given ``settings``."""
     executable = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(
+    assignments = [f"{key}={value}" for key, value in sorted(settings.export_env().items())]
+    return _DbtWithEnvironment(
         project_dir=str(DBT_PROJECT_DIR),
         profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable=str(executable) if executable.exists() else "dbt",
+        dbt_executable="env",
+        global_config_flags=[*assignments, str(executable) if executable.exists() else "dbt"],
     )

@@ -1,7 +1,7 @@
 """The warehouse: the landing scan, then every dbt model, seed and test as Dagster assets.
 
 Only dbt writes ``warehouse.duckdb`` (DuckDB allows one writer per file). Every step that opens
-it holds the warehouse lock (``orchestration.locking``), so that two runs can never hold the
+it holds the warehouse lock (``orchestration.pipeline.locking``), so that two runs can never hold the
 file at once, even when the multiprocess executor runs steps in parallel processes.
 """
 
@@ -12,17 +12,19 @@ import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
-    DbtCliResource,
     dbt_assets,
 )
 
+from ingestion.config import Settings
 from ingestion.lake import Lake
 from ingestion.landing import academic_years, scan_landing
 from ingestion.sources import READERS
 from orchestration.defs.ingestion import raw_asset_key
 from orchestration.defs.partitions import ACADEMIC_YEAR_PARTITIONS
-from orchestration.defs.resources import WarehouseSettings, dbt_project, ensure_dbt_manifest
-from orchestration.locking import warehouse_lock
+from orchestration.defs.resources import dbt_cli, dbt_project
+from orchestration.pipeline.dbt import ensure_dbt_manifest
+from orchestration.pipeline.locking import warehouse_lock
+from orchestration.pipeline.progress import Progress
 
 LANDING_SCAN = dg.AssetKey(["lake", "landing_index"])
 
@@ -50,14 +52,17 @@ LAKE_BOOKKEEPING = [
     kinds={"python", "parquet"},
     description="The landing folder as it is now: every file with its SHA-256, source and "
     "academic year, or why it could not be placed (empty, unreadable, unknown folder). "
-    "Adds the academic-year partitions the files need.",
+    "Adds the academic-year partitions the files need. The only writer of the landing index.",
 )
 def landing_scan(
-    context: dg.AssetExecutionContext, warehouse: WarehouseSettings
+    context: dg.AssetExecutionContext,
+    settings: dg.ResourceParam[Settings],
+    progress: dg.ResourceParam[Progress],
 ) -> dg.MaterializeResult:
-    settings = warehouse.settings()
-    Lake(settings.lake_dir).ensure_schemas(list(READERS.values()))
-    entries = scan_landing(settings)
+    lake = Lake(settings.lake_dir)
+    lake.ensure_schemas(list(READERS.values()))
+    entries = scan_landing(settings, stages=progress.stages)
+    lake.write_landing_index(entries)
     add_year_partitions(context.instance, academic_years(entries))
     errors = [e for e in entries if e.error]
     for e in errors:
@@ -105,15 +110,15 @@ DBT_PROJECT = dbt_project()
 
 
 @dbt_assets(
-    manifest=ensure_dbt_manifest(DBT_PROJECT),
+    manifest=ensure_dbt_manifest(DBT_PROJECT.manifest_path),
     project=DBT_PROJECT,
     dagster_dbt_translator=TRANSLATOR,
     retry_policy=dg.RetryPolicy(max_retries=1, delay=10),
 )
 def warehouse_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseSettings
+    context: dg.AssetExecutionContext, settings: dg.ResourceParam[Settings]
 ) -> Iterator[Any]:
     """``dbt build``: seeds, models and their tests, in dependency order."""
-    settings = warehouse.settings()  # exports the MSOKO_* paths dbt's profile reads
+    (settings.data_dir / "duckdb_tmp").mkdir(parents=True, exist_ok=True)  # dbt's spill folder
     with warehouse_lock(settings.data_dir, context.log.info):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt_cli(settings).cli(["build"], context=context).stream()

@@ -1,10 +1,12 @@
 """Progress of long work in the terminal: a line per file ingested and a summary at the end.
 
-The CLI runs Dagster jobs in-process, so the raw assets and the CLI share this module: the CLI
+A ``Progress`` object is handed to the assets as a Dagster resource (``progress``). The CLI,
+which runs the jobs in-process, gives them one that prints (``Progress(terminal=True)``): it
 announces how many file versions the run will read (``start``), each raw asset reports the
-files it read (``file_done``: ``[12/86] vpr_fisoko/…xlsx: 540 read = 532 loaded + 6
-quarantined + 2 skipped``) and the CLI prints the totals (``summary``). Outside the CLI (the
-Dagster daemon, the UI) nothing is printed; the same lines go to the Dagster log.
+files it read (``report_files``: ``[12/86] vpr_fisoko/…xlsx: 540 read = 532 loaded + 6
+quarantined + 2 skipped``) and the CLI prints the totals (``summary``). The code location the
+Dagster daemon and UI load gets a silent one; the same lines go to the Dagster log. ``stages``
+is the hook around the stages of a run (``ingestion.stages``).
 """
 
 from __future__ import annotations
@@ -19,20 +21,22 @@ from ingestion.config import Settings
 from ingestion.lake import Lake
 from ingestion.landing import LandingEntry
 from ingestion.sources import READERS
+from ingestion.stages import NO_STAGES, Stages
 
 KEYS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_skipped")
 
 
 @dataclass
 class Progress:
-    active: bool = False  # printing to the terminal (the CLI set it up)
+    terminal: bool = False  # print to the terminal (the CLI's); silent otherwise
+    stages: Stages = NO_STAGES
     total: int = 0
     done: int = 0
     unreadable: int = 0
     sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KEYS, 0))
 
     def start(self, total: int) -> None:
-        self.active, self.total, self.done, self.unreadable = True, total, 0, 0
+        self.total, self.done, self.unreadable = total, 0, 0
         self.sums = dict.fromkeys(KEYS, 0)
 
     def file_line(self, source_file: str, sheets: Sequence[dict[str, Any]]) -> str:
@@ -51,7 +55,7 @@ class Progress:
         )
 
     def say(self, line: str) -> None:
-        if self.active:
+        if self.terminal:
             print(line, flush=True)
 
     def summary(self) -> str:
@@ -64,11 +68,8 @@ class Progress:
         )
 
 
-PROGRESS = Progress()
-
-
 def report_files(
-    files: Iterable[dict[str, Any]], new_versions: Iterable[str], log=None
+    progress: Progress, files: Iterable[dict[str, Any]], new_versions: Iterable[str], log=None
 ) -> list[str]:
     """One progress line per newly read file version (its sheets summed)."""
     by_sha: dict[str, list[dict[str, Any]]] = {}
@@ -79,8 +80,8 @@ def report_files(
         sheets = by_sha.get(sha)
         if not sheets:
             continue
-        line = PROGRESS.file_line(sheets[0]["source_file"], sheets)
-        PROGRESS.say(line)
+        line = progress.file_line(sheets[0]["source_file"], sheets)
+        progress.say(line)
         if log is not None:
             log(line)
         lines.append(line)

@@ -4,11 +4,12 @@ The warehouse (``warehouse.duckdb``) is internal: it holds pupil-level rows. Wha
 reads is a second file, built like this:
 
 1. **gate** — nothing is published while a landing file is unreadable or unplaced, or a file
-   version was rejected by a blocking arrival check (``gate_failures``); dbt's own tests have
-   already stopped the run if they failed;
+   version was rejected by a blocking arrival check (``gate.gate_failures``); dbt's own tests
+   have already stopped the run if they failed;
 2. **build** — a new DuckDB file next to the published one (a temporary name), holding copies
    of the dbt models and seeds whose ``meta.publish`` is true (never pupil-level rows), small
-   groups suppressed, comments kept, and a ``publication`` table that records the version,
+   groups suppressed (the threshold is the seed ``disclosure_parameters.min_count``), comments
+   kept, and a ``publication`` table that records the version,
    time, source file checksums and check results;
 3. **verify** — no column that could identify a pupil; every table non-empty where required;
 4. **swap** — the file is closed, flushed and ``os.replace``d onto the published path. Readers
@@ -19,11 +20,9 @@ reads is a second file, built like this:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import signal
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,16 +30,22 @@ from typing import Any
 
 import duckdb
 
+from ingestion.atomic import clear_leftovers, replace_file, temp_path
 from ingestion.config import Settings
 from ingestion.engine import fetch_one
 from ingestion.lake import Lake
-from ingestion.landing import landing_problem
-from orchestration.decisions import Decision, read_decisions
-from orchestration.quality_report import (
-    QualityFacts,
+from orchestration.publishing.decisions import read_decisions
+from orchestration.publishing.disclosure import DisclosureRules
+from orchestration.publishing.gate import (
+    PublishBlockedError,
+    files_not_read,
+    gate_failures,
     read_quality_facts,
-    write_quality_report,
+    refuse,
+    source_files,
 )
+from orchestration.reports.published import PUBLICATION_TABLE, publication_history
+from orchestration.reports.quality_report import QualityFacts, write_quality_report
 
 # Columns that would let a reader single out a pupil; the publisher refuses a file holding one.
 PUPIL_COLUMNS = frozenset(
@@ -58,13 +63,9 @@ PUPIL_COLUMNS = frozenset(
         "snils",
     }
 )
-PUBLICATION_TABLE = "publication"
 # The reporting file is written in this DuckDB storage format, which every DuckDB since 1.0
 # reads — the drivers bundled by DBeaver, Metabase and Superset's duckdb-engine included.
 REPORTING_STORAGE_VERSION = "v1.0.0"
-# Crash testing: MSOKO_FAULT_INJECTION=publish:mid_build|publish:before_swap kills the process
-# (SIGKILL) at that point, as a power cut or an OOM kill would.
-FAULT_ENV = "MSOKO_FAULT_INJECTION"
 
 
 @dataclass(frozen=True)
@@ -89,159 +90,16 @@ class PublicationResult:
     quality_report: Path
 
 
-class PublishBlockedError(RuntimeError):
-    """A gate failed: the previous reporting file stays in place."""
-
-
-def published_relations(manifest: dict[str, Any]) -> list[PublishedRelation]:
-    """Models and seeds of the dbt manifest whose ``meta.publish`` is true."""
-    out = []
-    for node in manifest["nodes"].values():
-        if node["resource_type"] not in {"model", "seed"}:
-            continue
-        meta = node.get("config", {}).get("meta", {}) or node.get("meta", {})
-        if not meta.get("publish"):
-            continue
-        suppress = meta.get("suppress_small_groups") or {}
-        out.append(
-            PublishedRelation(
-                schema=node["schema"],
-                name=node.get("alias") or node["name"],
-                description=node.get("description", ""),
-                suppress={k: list(v) for k, v in suppress.items()},
-            )
-        )
-    return sorted(out, key=lambda r: (r.schema, r.name))
-
-
-def gate_failures(
-    settings: Settings,
-    history: Sequence[dict[str, Any]] = (),
-    decisions: Sequence[Decision] = (),
-) -> list[str]:
-    """Reasons not to publish, read from the landing folder, the lake's bookkeeping and the
-    previous publication (empty list: go ahead)."""
-    problem = landing_problem(settings.landing_dir)
-    if problem:
-        return [problem]
-    lake = Lake(settings.lake_dir)
-    reasons = []
-    index = lake.read_landing_index().to_pylist()
-    for row in index:
-        if row["error"]:
-            reasons.append(f"landing file {row['source_file']} not loaded: {row['error']}")
-    folder = settings.lake_dir / "_manifest"
-    for path in sorted(folder.glob("*/academic_year=*.parquet")) if folder.exists() else []:
-        source, year = path.parent.name, path.stem.split("=")[1]
-        for row in lake.read_manifest(source, int(year)).to_pylist():
-            if row["status"] == "rejected":
-                reasons.append(
-                    f"{row['source_file']} ({source} {year}) rejected by a blocking check: "
-                    f"{row['status_reason']}"
-                )
-            elif row["status"] == "unreadable":
-                reasons.append(
-                    f"{row['source_file']} ({source} {year}) unreadable: {row['status_reason']}"
-                )
-    reasons += vanished_partitions(index, history, decisions)
-    return reasons
-
-
-def vanished_partitions(
-    index: Sequence[dict[str, Any]],
-    history: Sequence[dict[str, Any]],
-    decisions: Sequence[Decision],
-) -> list[str]:
-    """A source × academic year that the last publication held and the landing folder no
-    longer has any file of (removing one file of a partition stays allowed)."""
-    if not history:
-        return []
-    published = {
-        (f["source_name"], f["academic_year"])
-        for f in json.loads(history[-1].get("source_files") or "[]")
-        if f.get("source_name") and f.get("academic_year") is not None
-    }
-    present = {
-        (r["source_name"], r["academic_year"])
-        for r in index
-        if r["academic_year"] is not None and not r["error"]
-    }
-    reasons = []
-    for source, year in sorted(published - present):
-        if any(d.covers("withdrawn", year, source) for d in decisions):
-            continue
-        reasons.append(
-            f"{source} {year}/{year + 1}: the last publication (version "
-            f"{history[-1]['version']}) held its data and the landing folder has no file of it "
-            f"now; put the files back, or record the withdrawal in "
-            f"config/publication_decisions.csv ({year},{source},withdrawn,<reason>,<who>,<date>)"
-        )
-    return reasons
-
-
-def lake_fingerprint(settings: Settings) -> str:
-    """A digest of the committed state: which file versions each partition holds."""
-    lake = Lake(settings.lake_dir)
-    digest = hashlib.sha256()
-    folder = settings.lake_dir / "_manifest"
-    for path in sorted(folder.glob("*/academic_year=*.parquet")) if folder.exists() else []:
-        source, year = path.parent.name, path.stem.split("=")[1]
-        rows = lake.read_manifest(source, int(year)).to_pylist()
-        for row in sorted(rows, key=lambda r: r["file_sha256"]):
-            digest.update(f"{source}|{year}|{row['file_sha256']}|{row['status']}\n".encode())
-    return digest.hexdigest()
-
-
-def source_files(settings: Settings) -> list[dict[str, Any]]:
-    return [
-        {
-            "source_file": r["source_file"],
-            "file_sha256": r["file_sha256"],
-            "source_name": r["source_name"],
-            "academic_year": r["academic_year"],
-        }
-        for r in Lake(settings.lake_dir).read_landing_index().to_pylist()
-        if not r.get("ignored_reason")
-    ]
-
-
-def files_not_read(settings: Settings) -> list[tuple[str, str]]:
-    """Every landing file that is not read, with the reason (the last scan)."""
-    return [
-        (r["source_file"], r["error"] or r.get("ignored_reason") or "")
-        for r in Lake(settings.lake_dir).read_landing_index().to_pylist()
-        if r["error"] or r.get("ignored_reason")
-    ]
-
-
-def previous_publications(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables where table_name = ?",
-            [PUBLICATION_TABLE],
-        ).fetchone()
-        if not exists or not exists[0]:
-            return []
-        cursor = con.execute(f"select * from {PUBLICATION_TABLE} order by version")
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
-
-
 def publish(
     settings: Settings,
     relations: Sequence[PublishedRelation],
     *,
     run_id: str | None = None,
     checks: Sequence[dict[str, Any]] = (),
-    min_group_size: int = 5,
 ) -> PublicationResult:
+    """Gate → build → verify → swap, against the warehouse as it is (no run, no Dagster)."""
     target = settings.reporting_path
-    history = previous_publications(target)
+    history = publication_history(target)
     decisions, decision_problems = read_decisions(settings.decisions_path)
     facts = (
         read_quality_facts(settings.warehouse_path)
@@ -254,13 +112,14 @@ def publish(
     if reasons:
         refuse(settings, reasons, facts, decisions)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in target.parent.glob(f".{target.name}.*.tmp"):  # from a killed run
-        leftover.unlink(missing_ok=True)
+    clear_leftovers(target)  # from a killed run
     version = (max(r["version"] for r in history) + 1) if history else 1
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    tmp = temp_path(target)
     con = duckdb.connect()
     try:
         con.execute(f"attach '{_q(settings.warehouse_path)}' as wh (read_only)")
+        # groups smaller than the seed's min_count (pupils) have their measures blanked
+        min_group_size = DisclosureRules.from_reporting(con, database="wh").min_count
         con.execute(
             f"attach '{_q(tmp)}' as reporting (storage_version '{REPORTING_STORAGE_VERSION}')"
         )
@@ -269,7 +128,7 @@ def publish(
         for rel in relations:
             tables[f"{rel.schema}.{rel.name}"], n = _copy(con, rel, min_group_size)
             suppressed += n
-            _maybe_crash("publish:mid_build")
+            _maybe_crash(settings, "publish:mid_build")
         _refuse_pupil_columns(con)
         files = source_files(settings)
         published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
@@ -280,7 +139,7 @@ def publish(
                 "version": version,
                 "published_at": published_at,
                 "run_id": run_id,
-                "lake_fingerprint": lake_fingerprint(settings),
+                "lake_fingerprint": Lake(settings.lake_dir).fingerprint(),
                 "min_group_size": min_group_size,
                 "tables": json.dumps(tables, ensure_ascii=False),
                 "source_files": json.dumps(files, ensure_ascii=False),
@@ -301,11 +160,8 @@ def publish(
         tmp.unlink(missing_ok=True)
         raise
     con.close()
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    _maybe_crash("publish:before_swap")
-    os.replace(tmp, target)
-    _fsync_dir(target.parent)
+    _maybe_crash(settings, "publish:before_swap")
+    replace_file(tmp, target, sync_dir=True)
     report = write_quality_report(
         settings.reports_dir,
         facts,
@@ -320,30 +176,10 @@ def publish(
     )
 
 
-def refuse(
-    settings: Settings,
-    reasons: Sequence[str],
-    facts: QualityFacts | None = None,
-    decisions: Sequence[Decision] = (),
-) -> None:
-    """Write the quality report of a refused publication and raise ``PublishBlockedError``."""
-    report = write_quality_report(
-        settings.reports_dir,
-        facts or QualityFacts(),
-        published=False,
-        reasons=reasons,
-        version=None,
-        decisions=decisions,
-        not_read=files_not_read(settings),
-    )
-    raise PublishBlockedError(
-        f"not published: {len(reasons)} blocking problem(s); the previous reporting file "
-        f"stays in place. Quality report: {report}\n- " + "\n- ".join(reasons)
-    )
-
-
-def _maybe_crash(point: str) -> None:
-    if os.environ.get(FAULT_ENV) == point:
+def _maybe_crash(settings: Settings, point: str) -> None:
+    """Crash testing (``Settings.fault_injection``): SIGKILL at that point, as a power cut or an
+    OOM kill would."""
+    if settings.fault_injection == point:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -455,14 +291,6 @@ def _write_publication(con, history: list[dict[str, Any]], row: dict[str, Any]) 
             f"({', '.join('?' for _ in columns)})",
             [r.get(c) for c in columns],
         )
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _q(value: Any) -> str:

@@ -1,7 +1,8 @@
 """Ingest one source × academic year: read new file versions, check the year, commit or reject.
 
 Write-audit-publish at the lake level: new versions are read into immutable Parquet (write),
-the partition as it would be after the change is validated (audit: ``expectations.suites``),
+the partition as it would be after the change is validated (audit: the suite runner passed in,
+``expectations.suites.run_suite``),
 and only if no blocking check fails does the partition's manifest switch to the new set of
 file versions (publish). Otherwise the manifest keeps the previous versions and records the
 new ones as ``rejected`` with the reason, which blocks publishing of the reporting file until
@@ -15,17 +16,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from expectations.runner import CheckOutcome, run_sql_checks, validate_frame
-from expectations.suites import SUITES
+import duckdb
+
+from expectations.runner import CheckOutcome
 from ingestion.config import Settings
 from ingestion.engine import connect_for_ingestion, read_batch
 from ingestion.lake import Lake, _q
 from ingestion.landing import LandingEntry, scan_landing
-from ingestion.privacy import load_secret
 from ingestion.scratch import private_scratch
 from ingestion.sources import READERS, reader_for
+from ingestion.stages import NO_STAGES, Stages
 
 Log = Callable[[str], None]
+# (connection, source, relation of the partition as it would be) -> the outcome of each check
+SuiteRunner = Callable[[duckdb.DuckDBPyConnection, str, str], list[CheckOutcome]]
 
 
 @dataclass
@@ -70,15 +74,17 @@ def ingest_partition(
     source: str,
     academic_year: int,
     *,
+    run_suite: SuiteRunner,
     entries: Sequence[LandingEntry] | None = None,
     run_id: str | None = None,
     log: Log = lambda message: None,
+    stages: Stages = NO_STAGES,
 ) -> PartitionResult:
     reader = reader_for(source)
-    lake = Lake(settings.lake_dir)
+    lake = Lake(settings.lake_dir, stages)
     lake.ensure_schemas(list(READERS.values()))
     if entries is None:
-        entries = scan_landing(settings)
+        entries = scan_landing(settings, source, stages)
     mine = [
         e
         for e in entries
@@ -93,13 +99,23 @@ def ingest_partition(
         if new:
             log(f"{source} {academic_year}: reading {len(new)} new file version(s)")
             needs_secret = reader.pupil_level or any(f.personal for f in reader.fields)
-            with private_scratch() as scratch:  # re-encoded copies: owner-only, removed
+            files = [e.as_file_version(settings.landing_dir) for e in new]
+            with (
+                private_scratch() as scratch,  # re-encoded copies: owner-only, removed
+                stages.stage("read_batch", source=source, files=len(files)) as details,
+            ):
                 batch = read_batch(
                     con,
                     reader,
-                    [e.as_landing_file(settings.landing_dir) for e in new],
-                    load_secret() if needs_secret else None,
+                    files,
+                    settings.secret() if needs_secret else None,
                     scratch,
+                )
+                summaries = batch.files.to_pylist()
+                details.update(
+                    suffixes=sorted({f.path.suffix.lower() for f in files}),
+                    rows_read=sum(int(r["rows_read"] or 0) for r in summaries),
+                    rows_loaded=int(batch.rows.num_rows),
                 )
             # data and quarantine first; the file summary last: it marks the versions as read
             lake.write(
@@ -118,7 +134,9 @@ def ingest_partition(
         readable = {sha: e for sha, e in current.items() if parsed[sha][2] == "read"}
         result.current_versions = sorted(current)
         relation = _partition_view(con, lake, reader, academic_year, readable, parsed)
-        result.checks = _run_suite(con, source, relation) if readable else []
+        if readable:
+            with stages.stage("arrival_checks", source=source):
+                result.checks = run_suite(con, source, relation)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
         previous = lake.read_manifest(source, academic_year).to_pylist()
         previous_committed = [r for r in previous if r["status"] == "committed"]
@@ -167,15 +185,8 @@ def ingest_partition(
 def _file_summaries(
     con, lake: Lake, source: str, mine: Sequence[LandingEntry], parsed
 ) -> list[dict[str, Any]]:
-    batches = sorted({parsed[e.file_sha256][0] for e in mine if e.file_sha256 in parsed})
-    if not batches:
-        return []
     wanted = {(e.file_sha256, parsed[e.file_sha256][0]) for e in mine if e.file_sha256 in parsed}
-    paths = [
-        str(p) for b in batches for p in (lake.root / "_files" / source).glob(f"*/{b}.parquet")
-    ]
-    files = ", ".join(f"'{_q(p)}'" for p in paths)
-    rows = con.sql(f"select * from read_parquet([{files}])").to_arrow_table().to_pylist()
+    rows = lake.file_summaries(con, source, [batch for _, batch in wanted])
     # the same version may have been read under another landing name: show the current one
     names = {e.file_sha256: e.source_file for e in mine}
     return [
@@ -219,16 +230,3 @@ def _partition_view(con, lake: Lake, reader, year: int, readable, parsed) -> str
         f"union_by_name = true) where (file_sha256, batch_id) in (select * from (values {pairs}))"
     )
     return name
-
-
-def _run_suite(con, source: str, relation: str) -> list[CheckOutcome]:
-    suite = SUITES.get(source)
-    if suite is None:
-        return []
-    outcomes = run_sql_checks(con, relation, suite.checks)
-    if suite.frame_sql and any(c.expectation for c in suite.checks):
-        frame = con.execute(suite.frame_sql.format(relation=relation)).df()
-        if len(frame):
-            outcomes += validate_frame(frame, suite.checks, suite.name)
-    order = {c.name: i for i, c in enumerate(suite.checks)}
-    return sorted(outcomes, key=lambda o: order[o.name])

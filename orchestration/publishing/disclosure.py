@@ -1,4 +1,6 @@
-"""The public (open-data) export: what leaves the authority, with small cells suppressed.
+"""Disclosure control of the open-data export: small cells suppressed, and the check (C15).
+
+Pure functions over rows (no files); the export that writes them is ``open_data``.
 
 The reporting file (``reporting.duckdb``) stays with the authority's analysts. What is handed
 out — published on a site, sent to a ministry, attached to a public report — is this export:
@@ -49,26 +51,17 @@ usual practice, not a full linear-programming audit).
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import json
-import os
-import shutil
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from orchestration.reports.published import disclosure_parameters, seed_disclosure_parameters
+
 PRIMARY = "<5"  # replaced by f"<{min_count}" when the parameter differs
 COMPLEMENT = "x"
 SMALL_BASE = "N<10"  # likewise f"N<{min_share_base}"
-CSV_DELIMITER = ";"
-CSV_ENCODING = "utf-8-sig"  # with BOM: Excel opens Cyrillic correctly
-PUBLIC_DIR = "public"
-WORKBOOK = "msoko_public.xlsx"
 
 
 class DisclosureError(RuntimeError):
@@ -89,16 +82,20 @@ class DisclosureRules:
         return f"N<{self.min_share_base}"
 
     @classmethod
-    def from_reporting(cls, con: duckdb.DuckDBPyConnection) -> DisclosureRules:
-        try:
-            rows = dict(
-                con.execute(
-                    "select parameter, value from reference.disclosure_parameters"
-                ).fetchall()
-            )
-        except duckdb.CatalogException:  # a file published before the seed existed
-            return cls()
-        return cls(int(rows["min_count"]), int(rows["min_share_base"]))
+    def from_seed(cls) -> DisclosureRules:
+        """The seed file itself, for code that runs without a database (the benchmark's floor,
+        the asset's description)."""
+        rows = seed_disclosure_parameters()
+        return cls(rows["min_count"], rows["min_share_base"])
+
+    @classmethod
+    def from_reporting(
+        cls, con: duckdb.DuckDBPyConnection, database: str | None = None
+    ) -> DisclosureRules:
+        """The seed ``disclosure_parameters`` as the reporting file (or the warehouse attached
+        as ``database``) holds it: the one source of the small-group threshold."""
+        rows = disclosure_parameters(con, database)
+        return cls(rows["min_count"], rows["min_share_base"])
 
 
 @dataclass(frozen=True)
@@ -152,27 +149,6 @@ class PublicTable:
         if column in self.means:
             return "mean"
         return "value"
-
-
-def public_tables(manifest: dict[str, Any]) -> list[PublicTable]:
-    """Models and seeds of the dbt manifest with a ``meta.public`` declaration."""
-    out = []
-    for node in manifest["nodes"].values():
-        if node["resource_type"] not in {"model", "seed"}:
-            continue
-        meta = node.get("config", {}).get("meta", {}) or node.get("meta", {})
-        if not meta.get("publish") or not meta.get("public"):
-            continue
-        name = node.get("alias") or node["name"]
-        declared = meta["public"]
-        if declared is True:  # every column as it is: nothing in it counts pupils
-            declared = {"columns": ["*"]}
-        out.append(
-            PublicTable.from_meta(
-                name, f"{node['schema']}.{name}", declared, node.get("description", "")
-            )
-        )
-    return sorted(out, key=lambda t: t.name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,269 +380,3 @@ def check_disclosure(
                         f"({total[1]} row {total[0] + 1}) pins it to {lo}"
                     )
     return problems
-
-
-# ---------------------------------------------------------------------------------------------
-# writing
-
-
-@dataclass
-class ExportResult:
-    path: Path
-    version: int | None
-    tables: dict[str, int]
-    primary: int
-    complementary: int
-    rates_hidden: int
-
-
-def read_table(con: duckdb.DuckDBPyConnection, table: PublicTable) -> list[dict[str, Any]]:
-    columns = list(table.columns)
-    if columns == ["*"]:
-        schema, name = table.relation.split(".")
-        columns = [
-            r[0]
-            for r in con.execute(
-                "select column_name from duckdb_columns() where schema_name = ? and "
-                "table_name = ? order by column_index",
-                [schema, name],
-            ).fetchall()
-        ]
-    needed = list(
-        dict.fromkeys([*columns, *table.counts, *(table.rollup.keys if table.rollup else ())])
-    )
-    if table.rollup:
-        needed.append(table.rollup.level_column)
-    needed = list(dict.fromkeys(needed))
-    where = f" where {table.where}" if table.where else ""
-    cursor = con.execute(f"select {', '.join(needed)} from {table.relation}{where} order by all")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-
-
-def _column_comments(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
-    schema, name = relation.split(".")
-    return {
-        c: t or ""
-        for c, t in con.execute(
-            "select column_name, comment from duckdb_columns() where schema_name = ? "
-            "and table_name = ?",
-            [schema, name],
-        ).fetchall()
-    }
-
-
-def _csv_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",") if value == value else ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "__float__") and not isinstance(value, int | str):  # Decimal, HUGEINT
-        return _csv_value(float(value)) if float(value) != int(value) else str(int(value))
-    return str(value)
-
-
-def write_export(
-    reporting_path: Path,
-    target: Path,
-    tables: Sequence[PublicTable],
-    *,
-    progress: Callable[[str], None] = lambda message: None,
-) -> ExportResult:
-    """Build the public folder from the reporting file; refuse if the check fails."""
-    import xlsxwriter
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in [
-        *target.parent.glob(f".{target.name}.*.tmp"),
-        *target.parent.glob(f".{target.name}.*.old"),
-    ]:  # from a killed export
-        shutil.rmtree(leftover, ignore_errors=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    tmp.mkdir()
-    con = duckdb.connect(str(reporting_path), read_only=True)
-    try:
-        rules = DisclosureRules.from_reporting(con)
-        version, published_at = con.execute(
-            "select version, published_at from publication order by version desc limit 1"
-        ).fetchone() or (None, None)
-        done: list[tuple[PublicTable, Suppressed, list[str], dict[str, str]]] = []
-        problems: list[str] = []
-        for n, table in enumerate(tables, 1):
-            rows = read_table(con, table)
-            columns = list(rows[0]) if table.columns == ("*",) and rows else list(table.columns)
-            if table.columns == ("*",):
-                table = PublicTable(
-                    table.name, table.relation, tuple(columns), description=table.description
-                )
-            result = suppress(table, rows, rules)
-            _write_csv(tmp / f"{table.name}.csv", list(table.columns), result.rows)
-            written = _read_csv(tmp / f"{table.name}.csv")
-            problems += check_disclosure(table, written, rules)
-            done.append((table, result, list(table.columns), _column_comments(con, table.relation)))
-            progress(
-                f"[{n}/{len(tables)}] public/{table.name}.csv: {len(rows)} rows, "
-                f"{result.primary} cells {rules.primary}, {result.complementary} hidden as "
-                f"complements, {result.rates_hidden} shares/means hidden"
-            )
-        if problems:
-            raise DisclosureError(
-                f"public export refused: {len(problems)} cell(s) could single out a pupil "
-                "(C15); the previous public folder stays.\n- " + "\n- ".join(problems[:50])
-            )
-        workbook = xlsxwriter.Workbook(str(tmp / WORKBOOK), {"nan_inf_to_errors": True})
-        readme = _readme(done, rules, version, published_at)
-        sheet = workbook.add_worksheet("README")
-        for r, line in enumerate(readme.splitlines()):
-            sheet.write_string(r, 0, line)
-        for table, result, columns, _ in done:
-            sheet = workbook.add_worksheet(table.name[:31])
-            sheet.write_row(0, 0, columns)
-            for r, row in enumerate(result.rows, 1):
-                for c, col in enumerate(columns):
-                    v = row.get(col)
-                    if v is None:
-                        continue
-                    if isinstance(v, bool) or not isinstance(v, int | float):
-                        if hasattr(v, "__float__") and not isinstance(v, str | bool):
-                            sheet.write_number(r, c, float(v))
-                        else:
-                            sheet.write_string(r, c, _csv_value(v))
-                    else:
-                        sheet.write_number(r, c, v)
-            sheet.freeze_panes(1, 0)
-        workbook.close()
-        (tmp / "README.md").write_text(readme, encoding="utf-8")
-        (tmp / "metadata.json").write_text(
-            json.dumps(
-                {
-                    "publication_version": version,
-                    "published_at": str(published_at),
-                    "exported_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-                    "parameters": {
-                        "min_count": rules.min_count,
-                        "min_share_base": rules.min_share_base,
-                    },
-                    "csv": {"encoding": "UTF-8 with BOM", "delimiter": ";", "decimal": ","},
-                    "tables": {
-                        t.name: {
-                            "description": t.description,
-                            "rows": len(res.rows),
-                            "columns": {
-                                c: {"kind": t.kind(c), "comment": com.get(c, "")} for c in cols
-                            },
-                            "cells_primary": res.primary,
-                            "cells_complementary": res.complementary,
-                            "rates_hidden": res.rates_hidden,
-                        }
-                        for t, res, cols, com in done
-                    },
-                },
-                ensure_ascii=False,
-                indent=2,
-            ),
-            encoding="utf-8",
-        )
-    except BaseException:
-        con.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    con.close()
-    _swap(tmp, target)
-    return ExportResult(
-        target,
-        version,
-        {t.name: len(res.rows) for t, res, _, _ in done},
-        sum(res.primary for _, res, _, _ in done),
-        sum(res.complementary for _, res, _, _ in done),
-        sum(res.rates_hidden for _, res, _, _ in done),
-    )
-
-
-def _swap(tmp: Path, target: Path) -> None:
-    """Replace ``target`` by ``tmp``: the old folder is renamed away, the new one renamed in
-    (``os.replace`` each), then the old one deleted. A reader sees the old or the new set."""
-    old = target.with_name(f".{target.name}.{uuid.uuid4().hex}.old")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> None:
-    with open(path, "w", encoding=CSV_ENCODING, newline="") as handle:
-        writer = csv.writer(handle, delimiter=CSV_DELIMITER)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_csv_value(row.get(c)) for c in columns])
-
-
-def _read_csv(path: Path) -> list[dict[str, Any]]:
-    with open(path, encoding=CSV_ENCODING, newline="") as handle:
-        return [
-            {k: (v if v != "" else None) for k, v in row.items()}
-            for row in csv.DictReader(handle, delimiter=CSV_DELIMITER)
-        ]
-
-
-def check_folder(folder: Path, tables: Sequence[PublicTable], rules: DisclosureRules) -> list[str]:
-    """C15 over a written public folder (every CSV declared)."""
-    problems = []
-    for table in tables:
-        problems += check_disclosure(table, _read_csv(folder / f"{table.name}.csv"), rules)
-    return problems
-
-
-def _readme(done, rules: DisclosureRules, version: Any, published_at: Any) -> str:
-    lines = [
-        "# МСОКО — открытые данные / public export",
-        "",
-        f"Publication version {version} of the reporting file, published {published_at} UTC; "
-        f"exported {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.",
-        "",
-        "Files: one CSV per table (UTF-8 with BOM, `;` between fields, decimal comma, dates "
-        f"YYYY-MM-DD) and the same tables in `{WORKBOOK}`.",
-        "",
-        "## Small-cell suppression (DOMAIN §8 rule 5)",
-        "",
-        f"- `{rules.primary}`: a count of 1–{rules.min_count - 1} pupils (0 is shown as 0); "
-        f"where a group's total is under {rules.min_count}, its whole breakdown;",
-        f"- `{COMPLEMENT}`: a count hidden so that a `{rules.primary}` cannot be worked out "
-        "from a total and the other parts (complementary suppression), or a share/mean that "
-        "would reveal a hidden count;",
-        f"- `{rules.small_base}`: a share or mean over fewer than {rules.min_share_base} pupils;",
-        "- empty: no value (not applicable, or no breakdown published for a small group).",
-        "",
-        f"Parameters: min_count = {rules.min_count}, min_share_base = {rules.min_share_base} "
-        "(reference.disclosure_parameters).",
-        "",
-        "## Tables",
-    ]
-    for table, result, columns, comments in done:
-        lines += [
-            "",
-            f"### {table.name} ({len(result.rows)} rows)",
-            "",
-            (table.description or "").strip().split("\n\n")[0].replace("\n", " "),
-            "",
-            "| column | kind | meaning |",
-            "|---|---|---|",
-        ]
-        for c in columns:
-            kind = table.kind(c)
-            if kind in {"share", "mean"}:
-                kind += f" (base {(table.shares.get(c) or table.means[c])[0]})"
-            text = (comments.get(c) or "").replace("\n", " ").replace("|", "/")
-            lines.append(f"| {c} | {kind} | {text} |")
-        for total, *parts in table.totals:
-            lines.append(f"\n{total} = {' + '.join(parts)}")
-        if table.rollup:
-            lines.append(
-                f"\nRows with {table.rollup.level_column} = {table.rollup.total_level} are the "
-                f"totals of the other rows with the same {', '.join(table.rollup.keys)}."
-            )
-    return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
+from orchestration.reports.render import html_page, table_html, table_markdown
 
 PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
 DECISION_KINDS = {
@@ -62,79 +62,12 @@ class QualityFacts:
         ]
 
 
-def read_quality_facts(warehouse: Path) -> QualityFacts:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-
-        def rows(sql: str) -> list[dict[str, Any]]:
-            cursor = con.execute(sql)
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-
-        columns = (
-            "academic_year, procedure_code, school_id, school_short_name, municipality_name, "
-            "school_type, due_date, waiver_reason, waiver_approved_by, waiver_approved_on"
-        )
-        facts = QualityFacts()
-        by_status = {
-            s: rows(
-                f"select {columns} from audit.completeness where completeness_status = '{s}' "
-                "order by academic_year, procedure_code, municipality_name, school_short_name"
-            )
-            for s in ("missing", "waived", "not_due")
-        }
-        facts.missing, facts.waived, facts.not_due = (
-            by_status["missing"],
-            by_status["waived"],
-            by_status["not_due"],
-        )
-        counts = con.execute(
-            "select count(*), count(*) filter (where completeness_status = 'arrived') "
-            "from audit.completeness"
-        ).fetchone()
-        facts.expected, facts.arrived = counts if counts else (0, 0)
-        grouped = (
-            "select academic_year, programme_code, municipality_name, missing_reason, "
-            "min(due_date) as due_date, count(*) as indicators, "
-            "string_agg(indicator_code, ', ' order by indicator_code) as indicator_codes "
-            "from audit.indicator_completeness where completeness_status = '{}' "
-            "group by all order by academic_year, programme_code, municipality_name"
-        )
-        facts.indicators_missing = rows(grouped.format("missing"))
-        facts.indicators_not_due = rows(grouped.format("not_due"))
-        counts = con.execute(
-            "select count(*), count(*) filter (where completeness_status = 'arrived') "
-            "from audit.indicator_completeness"
-        ).fetchone()
-        facts.indicators_expected, facts.indicators_arrived = counts if counts else (0, 0)
-        facts.indicators_no_data = rows(
-            "select academic_year, programme_code, municipality_name, "
-            "string_agg(indicator_code, ', ' order by indicator_code) as indicator_codes "
-            "from marts.fct_indicator_value where fact_state in ('no_data', 'not_applicable') "
-            "group by all order by all"
-        )
-        facts.quarantine_by_file = rows(
-            "select source_file, quarantine_stage, count(*) as cells, "
-            "string_agg(distinct reason, '; ') as reasons "
-            "from audit.quarantine group by all order by source_file, quarantine_stage"
-        )
-        return facts
-    finally:
-        con.close()
-
-
 def _year(y: int) -> str:
     return f"{y}/{str(y + 1)[2:]}"
 
 
 def _table(headers: Sequence[str], body: Sequence[Sequence[Any]]) -> tuple[str, str]:
-    md = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    md += ["| " + " | ".join(str(c) for c in row) + " |" for row in body]
-    cells = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    trs = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in body
-    )
-    return "\n".join(md), f"<table><thead><tr>{cells}</tr></thead><tbody>{trs}</tbody></table>"
+    return table_markdown(headers, body), table_html(headers, body)
 
 
 def write_quality_report(
@@ -299,14 +232,13 @@ def write_quality_report(
         md += ["", f"## {title}", "", section_md]
         body += [f"<h2>{html.escape(title)}</h2>", section_html]
     (reports_dir / "quality_report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
-    page = (
-        "<!doctype html><html lang='ru'><head><meta charset='utf-8'>"
-        "<title>Отчёт о качестве данных</title><style>"
+    page = html_page(
+        "Отчёт о качестве данных",
+        "".join(body),
         "body{font-family:sans-serif;margin:2em;max-width:75em}"
         "table{border-collapse:collapse;margin:.5em 0}"
         "th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}"
-        "th{background:#eee}.ok{color:#075}.bad{color:#b00}"
-        "</style></head><body>" + "".join(body) + "</body></html>"
+        "th{background:#eee}.ok{color:#075}.bad{color:#b00}",
     )
     path = reports_dir / "quality_report.html"
     path.write_text(page, encoding="utf-8")

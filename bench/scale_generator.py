@@ -1,6 +1,6 @@
 """Landing folders at any scale, for the benchmark: a municipality, a region, a country.
 
-    python -m ingestion.samples.scale --scale region --out build/bench/region/landing --seed 42
+    python -m bench.scale_generator --scale region --out build/bench/region/landing --seed 42
 
 The same kinds of files as the demo generator (``generate.py``), shaped the same way, but
 produced vectorised so that a country (≈ 40,000 schools in ≈ 2,300 municipalities of 85
@@ -43,7 +43,13 @@ import xlsxwriter
 
 from ingestion.samples import names as nm
 from ingestion.samples import world as w
-from ingestion.samples.generate import EGE_BASE_HEADER, EGE_HEADER, OGE_HEADER
+from ingestion.samples.layouts import (
+    EGE_BASE_HEADER,
+    EGE_HEADER,
+    OGE_HEADER,
+    REGISTRY_HEADER,
+    VPR_COUNTS_HEADER,
+)
 
 YEARS = (2021, 2022, 2023)
 _CREATED = dt.datetime(2024, 1, 1)
@@ -74,37 +80,6 @@ _FEMALE_SPACE = len(nm.SURNAMES_M) * len(nm.NAMES_F) * len(nm.PATRONYMIC_ROOTS)
 NAME_SPACE = _MALE_SPACE + _FEMALE_SPACE
 _NAME_STRIDE = 10_007  # prime, coprime with NAME_SPACE: consecutive pupils get distinct names
 
-REGISTRY_HEADER = [
-    "№ п/п",
-    "Код ОО (РЦОИ)",
-    "Логин ФИС ОКО",
-    "Полное наименование",
-    "Краткое наименование",
-    "Муниципальное образование",
-    "Код МСУ",
-    "Тип ОО",
-    "Код головной ОО",
-    "Местность",
-    "Населённый пункт",
-    "ИНН",
-    "КПП",
-    "ОГРН",
-    "Статус",
-]
-VPR_HEADER = [
-    "Логин ОО",
-    "Наименование ОО",
-    "Класс",
-    "Предмет",
-    "Кол-во уч.",
-    "Кол-во «2»",
-    "Кол-во «3»",
-    "Кол-во «4»",
-    "Кол-во «5»",
-    "Понизили (Отметка < Отметка по журналу)",
-    "Подтвердили (Отметка = Отметка по журналу)",
-    "Повысили (Отметка > Отметка по журналу)",
-]
 # the late file: an extra ВПР subject of one school (grade 7, chosen by lot in 2020s campaigns)
 LATE_SUBJECT = ("geo", "География", (0.10, 0.55, 0.29, 0.06))
 
@@ -602,7 +577,7 @@ def _vpr_sheet(
             f"({season} {campaign_year})"
         ],
         [f"Статистика по отметкам. {plan.name}"],
-        VPR_HEADER,
+        VPR_COUNTS_HEADER,
     ]
     if len(members) > 1:  # a municipality's workbook opens with its summary row
         wanted = np.isin(vpr["school"], members)

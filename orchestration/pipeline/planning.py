@@ -11,14 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
-
-import duckdb
 
 from ingestion.config import Settings
 from ingestion.lake import Lake
 from ingestion.landing import LandingEntry
-from orchestration.publish import PUBLICATION_TABLE, lake_fingerprint
+from orchestration.reports.published import latest_publication
 
 
 @dataclass(frozen=True)
@@ -38,13 +35,9 @@ def plan_ingestion(settings: Settings, entries: list[LandingEntry]) -> Plan:
     for e in entries:
         if e.error is None and e.academic_year is not None and e.file_sha256:
             in_landing[(e.source_name, e.academic_year)].add(e.file_sha256)
-    decided: dict[tuple[str, int], set[str]] = {}
-    folder = settings.lake_dir / "_manifest"
-    for path in sorted(folder.glob("*/academic_year=*.parquet")) if folder.exists() else []:
-        source, year = path.parent.name, int(path.stem.split("=")[1])
-        decided[(source, year)] = {
-            r["file_sha256"] for r in lake.read_manifest(source, year).to_pylist()
-        }
+    decided = {
+        (source, year): {r["file_sha256"] for r in rows} for source, year, rows in lake.manifests()
+    }
     pending: dict[int, list[str]] = defaultdict(list)
     for key in sorted(set(in_landing) | set(decided)):
         if in_landing.get(key, set()) != decided.get(key, set()):
@@ -57,24 +50,10 @@ def plan_ingestion(settings: Settings, entries: list[LandingEntry]) -> Plan:
     return Plan(dict(pending), [e for e in entries if e.error], digest)
 
 
-def published_fingerprint(reporting_path: Path) -> str | None:
-    """The lake fingerprint recorded by the latest publication, or None."""
-    if not reporting_path.exists():
-        return None
-    try:
-        con = duckdb.connect(str(reporting_path), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        row = con.execute(
-            f"select lake_fingerprint from {PUBLICATION_TABLE} order by version desc limit 1"
-        ).fetchone()
-        return row[0] if row else None
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
-
-
 def publication_is_current(settings: Settings) -> bool:
-    return published_fingerprint(settings.reporting_path) == lake_fingerprint(settings)
+    """The latest publication was made from the lake as it is now."""
+    latest = latest_publication(settings.reporting_path)
+    return (
+        latest is not None
+        and latest.get("lake_fingerprint") == Lake(settings.lake_dir).fingerprint()
+    )

@@ -1,0 +1,43 @@
+"""The whole graph in one ``Definitions``: assets, checks, jobs, schedule, sensors, resources."""
+
+import dagster as dg
+
+from ingestion.config import Settings
+from orchestration.defs.automation import (
+    ingest_job,
+    landing_files_sensor,
+    landing_scan_job,
+    nightly_refresh,
+    warehouse_after_ingest,
+    warehouse_job,
+)
+from orchestration.defs.ingestion import raw_assets
+from orchestration.defs.publish import public_export, reporting_file
+from orchestration.defs.resources import progress_resource, settings_resource
+from orchestration.defs.transform import LAKE_BOOKKEEPING, landing_scan, warehouse_models
+from orchestration.pipeline.progress import Progress
+
+
+def build_definitions(
+    settings: Settings | None = None, progress: Progress | None = None
+) -> dg.Definitions:
+    """The whole graph. The CLI passes the ``Settings`` it built and a reporter that prints;
+    the daemon and the UI get settings read from the environment when a run or tick starts,
+    and a silent reporter."""
+    return dg.Definitions(
+        assets=[
+            *raw_assets,
+            *LAKE_BOOKKEEPING,
+            landing_scan,
+            warehouse_models,
+            reporting_file,
+            public_export,
+        ],
+        jobs=[ingest_job, warehouse_job, landing_scan_job],
+        schedules=[nightly_refresh],
+        sensors=[landing_files_sensor, warehouse_after_ingest],
+        resources={
+            "settings": settings_resource(settings),
+            "progress": progress_resource(progress),
+        },
+    )

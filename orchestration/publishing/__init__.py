@@ -1,0 +1,1 @@
+"""Publishing: the gate, the reporting file, disclosure control and the open-data export."""

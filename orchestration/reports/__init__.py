@@ -1,0 +1,1 @@
+"""Reports read from the published file: the analytical note, the quality report, the headline."""

@@ -1,0 +1,202 @@
+"""What the CLI prints from the published file: the headline figures, and the analytical note.
+
+Both read the reporting file only, read-only, the way an analyst would.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import duckdb
+
+from ingestion.config import Settings
+from ingestion.engine import fetch_one
+from orchestration.reports.note import write_note
+from orchestration.reports.published import disclosure_parameters, latest_publication
+
+
+def headline(settings: Settings) -> str:
+    """A few figures from the published file, read the way an analyst would (read-only)."""
+    con = duckdb.connect(str(settings.reporting_path), read_only=True)
+    try:
+
+        def q(sql: str, parameters: list[Any] | None = None) -> Any:
+            return con.execute(sql, parameters or [])
+
+        latest = latest_publication(con) or {}
+        version, published_at, provisional = (
+            latest.get("version"),
+            latest.get("published_at"),
+            latest.get("provisional_years"),
+        )
+        lines = [
+            f"Reporting file: {settings.reporting_path}",
+            f"  publication version {version}, {published_at:%Y-%m-%d %H:%M} UTC"
+            + (f"; PROVISIONAL academic years: {provisional}" if provisional else ""),
+            f"  quality report: {settings.reports_dir / 'quality_report.html'}",
+            "  open it read-only:  duckdb -readonly " + str(settings.reporting_path),
+            "",
+        ]
+        # the small-group threshold of the file (seed disclosure_parameters)
+        min_count = disclosure_parameters(con)["min_count"]
+        schools, municipalities = fetch_one(
+            con, "select count(*), count(distinct municipality_name) from marts.dim_school"
+        )
+        lines.append(f"  {schools} schools in {municipalities} municipalities")
+        for year, n, vpr2, ege_below, ege_n in q(
+            """
+            select y.academic_year, count(distinct s.school_id),
+                   round(sum(s.vpr_math_pct_mark2 * s.vpr_math_participants_count)
+                         / nullif(sum(case when s.vpr_math_pct_mark2 is not null
+                                           then s.vpr_math_participants_count end), 0), 1),
+                   sum(f.below_min_count), sum(f.participants_count)
+            from marts.dim_academic_year as y
+            join marts.mart_school_scorecard as s on s.academic_year = y.academic_year
+            left join marts.fct_assessment_result as f
+              on f.school_year_key = s.school_year_key and f.assessment_code = 'ege'
+             and f.subject_code = 'rus'
+            group by y.academic_year order by y.academic_year
+            """
+        ).fetchall():
+            label = f"{year}/{str(year + 1)[2:]}"
+            lines.append(
+                f"  {label}: {n} schools; ВПР mathematics, share of «2»: {vpr2}%; "
+                f"ЕГЭ Russian below the minimum: {ege_below} of {ege_n}"
+                f" (published groups of {min_count}+)"
+            )
+        for row in q(
+            """
+            select municipality_name, programme_code, period_start, indicators_achieved,
+                   indicators_in_form, pct_achieved_strict, pct_achieved_evaluable,
+                   reported_indicators_achieved, reported_indicators_total, summary_differs
+            from marts.mart_indicator_achievement
+            where period_type = 'calendar_year'
+            qualify row_number() over (
+                partition by programme_code order by period_start desc, municipality_name) = 1
+            order by programme_code
+            """
+        ).fetchall():
+            muni, programme, start, achieved, total, strict, evaluable, r_ach, r_tot, differs = row
+            lines.append(
+                f"  {muni}, {programme} {start:%Y}: {achieved} of {total} indicators achieved "
+                f"({strict}% of all, {evaluable}% of those with data)"
+                + (f"; the form says {r_ach} of {r_tot}" if differs else "")
+            )
+        for muni, year, index, rank, ranked, change in q(
+            """
+            select municipality_name, evaluation_year, index_pct, rank_in_region,
+                   entities_in_region, index_pct_change
+            from marts.mart_management_mechanisms
+            where level = 'total'
+              and academic_year = (select max(academic_year)
+                                   from marts.mart_management_mechanisms)
+            order by rank_in_region, municipality_name limit 1
+            """
+        ).fetchall():
+            lines.append(
+                f"  quality-management mechanisms {year} (П20): best {muni}, {index}% "
+                f"(rank {rank} of {ranked}"
+                + (f", {change:+.1f} points on the year)" if change is not None else ")")
+            )
+        lines.extend(_municipality_headline(q))
+        quarantined = fetch_one(con, "select count(*) from audit.quarantine")[0]
+        files, read, loaded, held, skipped = fetch_one(
+            con,
+            "select count(distinct source_file), sum(rows_read), sum(rows_loaded), "
+            "sum(rows_quarantined), sum(rows_skipped) from audit.file_load_summary",
+        )
+        lines.append(
+            f"  {files} files: rows read {read} = loaded {loaded} + quarantined {held} + "
+            f"skipped {skipped} (audit.file_load_summary)"
+        )
+        lines.append(f"  {quarantined} bad cells in quarantine (audit.quarantine)")
+        tables = fetch_one(
+            con, "select count(*) from duckdb_tables() where database_name = current_database()"
+        )[0]
+        lines.append(f"  {tables} tables; start with marts.mart_school_scorecard")
+        return "\n".join(lines)
+    finally:
+        con.close()
+
+
+def _municipality_headline(q: Any) -> list[str]:
+    """For the municipality of the analytical note (the first by name) and the latest year:
+    the ШНОР schools with the procedures that flagged them and the schools with markers of
+    non-objective results."""
+    rows = q(
+        "select min(municipality_name), max(academic_year) from marts.mart_shnor_risk"
+    ).fetchall()
+    if not rows or rows[0][0] is None:
+        return []
+    muni, year = rows[0]
+    label = f"{year}/{str(year + 1)[2:]}"
+    lines = [f"  {muni}, {label}:"]
+    shnor = q(
+        "select school_short_name, flagged_cells, cells_with_data, flagged_procedures "
+        "from marts.mart_shnor_risk where is_shnor and municipality_name = ? "
+        "and academic_year = ? order by school_short_name",
+        [muni, year],
+    ).fetchall()
+    lines.append(f"    ШНОР (derived rule): {len(shnor)} school(s)")
+    for name, flagged, cells, procedures in shnor:
+        lines.append(f"      {name}: {flagged} of {cells} cells low — {procedures}")
+    markers = q(
+        "select school_short_name, max(school_marker_types), bool_or(is_objectivity_risk), "
+        "string_agg(distinct case when is_m1_journal_mismatch then 'M1' end, ''), "
+        "string_agg(distinct case when is_m2_high_not_confirmed then 'M2' end, ''), "
+        "string_agg(distinct case when is_m4_sharp_change then 'M4' end, ''), "
+        "string_agg(distinct case when is_m6_exam_vs_annual_mark then 'M6' end, ''), "
+        "string_agg(distinct case when is_m7_medalists_low_ege then 'M7' end, ''), "
+        "count(*) filter (where n_markers > 0) "
+        "from marts.mart_objectivity_markers where municipality_name = ? and academic_year = ? "
+        "group by school_short_name having max(n_markers) > 0 order by school_short_name",
+        [muni, year],
+    ).fetchall()
+    lines.append(
+        f"    objectivity markers (derived, not the federal list): {len(markers)} school(s)"
+    )
+    for name, _types, risk, m1, m2, m4, m6, m7, works in markers:
+        kinds = ", ".join(k for k in (m1, m2, m4, m6, m7) if k)
+        lines.append(
+            f"      {name}: {kinds} in {works} work(s)" + (" — objectivity risk" if risk else "")
+        )
+    lines.append(
+        "    reasons: marts.mart_shnor_risk.reason, marts.mart_objectivity_markers.evidence"
+    )
+    return lines
+
+
+def analytical_note(
+    settings: Settings, municipality: str | None, year: int | None, school: str | None = None
+) -> bool:
+    """Write the analytical note (of a municipality, or of one school) from the published file;
+    print where it is."""
+    if not settings.reporting_path.exists():
+        print("no reporting file yet: run `msoko refresh` first", file=sys.stderr)
+        return False
+    con = duckdb.connect(str(settings.reporting_path), read_only=True)
+    try:
+        municipality = (
+            municipality
+            or school  # a school's note needs no municipality
+            or fetch_one(con, "select min(municipality_name) from marts.dim_municipality")[0]
+        )
+        year = year or fetch_one(con, "select max(academic_year) from marts.dim_academic_year")[0]
+    finally:
+        con.close()
+    assert municipality is not None and year is not None
+    try:
+        html_path, xlsx_path = write_note(
+            settings.reporting_path,
+            settings.reports_dir / "notes",
+            None if school else municipality,
+            year,
+            progress=lambda line: print(line, flush=True),
+            school=school,
+        )
+    except ValueError as error:  # an unknown municipality, a school name that is not unique
+        print(error, file=sys.stderr)
+        return False
+    print(f"analytical note ({municipality}, {year}/{year + 1}):\n  {html_path}\n  {xlsx_path}")
+    return True

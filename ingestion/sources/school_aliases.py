@@ -16,7 +16,7 @@ for the same municipality and name it wins over the ``school_name_aliases`` seed
 
 from __future__ import annotations
 
-from ingestion.engine import FileContext, LandingFile, Reader
+from ingestion.engine import FileContext, FileVersion, Reader
 from ingestion.layout import Field, Layout, LayoutError, keys
 from ingestion.normalize import find_academic_year
 from ingestion.sheets import Grid
@@ -59,7 +59,7 @@ class SchoolAliasesReader(Reader):
         Field("note", keys("Примечание", "Комментарий", "Основание")),
     )
 
-    def context(self, grid: Grid, layout: Layout, file: LandingFile) -> FileContext:
+    def context(self, grid: Grid, layout: Layout, file: FileVersion) -> FileContext:
         for line in layout.title_lines:
             year = find_academic_year(line)
             if year:

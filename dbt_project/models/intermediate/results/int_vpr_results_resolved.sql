@@ -30,13 +30,13 @@ resolved as (
         i.school_id,
         a.subject_code,
         coalesce(r.mark2_count, cast(round(r.mark2_pct_reported * r.participants_count / 100.0) as integer))
-            as marks2_count,
+            as resolved_mark2_count,
         coalesce(r.mark3_count, cast(round(r.mark3_pct_reported * r.participants_count / 100.0) as integer))
-            as marks3_count,
+            as resolved_mark3_count,
         coalesce(r.mark4_count, cast(round(r.mark4_pct_reported * r.participants_count / 100.0) as integer))
-            as marks4_count,
+            as resolved_mark4_count,
         coalesce(r.mark5_count, cast(round(r.mark5_pct_reported * r.participants_count / 100.0) as integer))
-            as marks5_count,
+            as resolved_mark5_count,
         r.mark2_count is null and r.mark2_pct_reported is not null as are_counts_from_percent,
         'fisoko_aggregate' as result_source
     from results as r
@@ -76,10 +76,10 @@ pupil_resolved as (
         p.file_sha256,
         i.school_id,
         a.subject_code,
-        p.mark2_count as marks2_count,
-        p.mark3_count as marks3_count,
-        p.mark4_count as marks4_count,
-        p.mark5_count as marks5_count,
+        p.mark2_count as resolved_mark2_count,
+        p.mark3_count as resolved_mark3_count,
+        p.mark4_count as resolved_mark4_count,
+        p.mark5_count as resolved_mark5_count,
         false as are_counts_from_percent,
         'pupil_level' as result_source
     from pupil_level as p
@@ -119,10 +119,10 @@ both_sources as (
         file_sha256,
         school_id,
         subject_code,
-        marks2_count,
-        marks3_count,
-        marks4_count,
-        marks5_count,
+        resolved_mark2_count,
+        resolved_mark3_count,
+        resolved_mark4_count,
+        resolved_mark5_count,
         are_counts_from_percent,
         result_source
     from resolved
@@ -156,10 +156,10 @@ both_sources as (
         file_sha256,
         school_id,
         subject_code,
-        marks2_count,
-        marks3_count,
-        marks4_count,
-        marks5_count,
+        resolved_mark2_count,
+        resolved_mark3_count,
+        resolved_mark4_count,
+        resolved_mark5_count,
         are_counts_from_percent,
         result_source
     from pupil_resolved

@@ -29,22 +29,22 @@ select
     p.subject_code,
     p.participants_count as pupil_participants_count,
     f.participants_count as fisoko_participants_count,
-    p.marks2_count as pupil_mark2_count,
-    f.marks2_count as fisoko_mark2_count,
-    p.marks3_count as pupil_mark3_count,
-    f.marks3_count as fisoko_mark3_count,
-    p.marks4_count as pupil_mark4_count,
-    f.marks4_count as fisoko_mark4_count,
-    p.marks5_count as pupil_mark5_count,
-    f.marks5_count as fisoko_mark5_count,
+    p.resolved_mark2_count as pupil_mark2_count,
+    f.resolved_mark2_count as fisoko_mark2_count,
+    p.resolved_mark3_count as pupil_mark3_count,
+    f.resolved_mark3_count as fisoko_mark3_count,
+    p.resolved_mark4_count as pupil_mark4_count,
+    f.resolved_mark4_count as fisoko_mark4_count,
+    p.resolved_mark5_count as pupil_mark5_count,
+    f.resolved_mark5_count as fisoko_mark5_count,
     p.journal_confirmed_count as pupil_journal_confirmed_count,
     f.journal_confirmed_count as fisoko_journal_confirmed_count,
     (
         p.participants_count <> f.participants_count
-        or p.marks2_count <> f.marks2_count
-        or p.marks3_count <> f.marks3_count
-        or p.marks4_count <> f.marks4_count
-        or p.marks5_count <> f.marks5_count
+        or p.resolved_mark2_count <> f.resolved_mark2_count
+        or p.resolved_mark3_count <> f.resolved_mark3_count
+        or p.resolved_mark4_count <> f.resolved_mark4_count
+        or p.resolved_mark5_count <> f.resolved_mark5_count
     ) as is_mismatch,
     p.source_file as pupil_source_file,
     f.source_file as fisoko_source_file,

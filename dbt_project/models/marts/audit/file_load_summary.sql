@@ -6,7 +6,15 @@
 with
 
 landing as (
-    select * from {{ ref('stg_lake__landing_files') }}
+    -- a file version dropped under two names is read once: its rows are counted on the first
+    -- name, the others say whose copy they are
+    select
+        *,
+        row_number() over (partition by file_sha256 order by source_file) as copy_number,
+        first_value(source_file) over (
+            partition by file_sha256 order by source_file
+        ) as first_copy_file
+    from {{ ref('stg_lake__landing_files') }}
 ),
 
 manifest as (
@@ -40,16 +48,25 @@ joined as (
         l.first_seen_at,
         case
             when l.placement_error is not null then 'unreadable'
+            when l.copy_number > 1 and l.file_sha256 is not null then 'duplicate'
             when m.version_status is null then 'not_ingested'
             when s.read_status = 'sheet_ignored' then 'sheet_ignored'
             else m.version_status
         end as file_status,
-        coalesce(l.placement_error, m.status_reason, s.status_reason) as status_reason,
-        coalesce(s.rows_read, 0) as rows_read,
-        coalesce(s.rows_loaded, 0) as rows_loaded_by_reader,
-        coalesce(s.rows_quarantined, 0) as rows_quarantined_by_reader,
-        coalesce(w.rows_rejected, 0) as rows_rejected_by_warehouse,
-        coalesce(s.rows_skipped, 0) as rows_skipped,
+        case
+            when l.copy_number > 1 and l.file_sha256 is not null and l.placement_error is null
+                then 'the same bytes as ' || l.first_copy_file || ': read once, counted there'
+            else coalesce(l.placement_error, m.status_reason, s.status_reason)
+        end as status_reason,
+        case when l.copy_number > 1 then 0 else coalesce(s.rows_read, 0) end as rows_read,
+        case when l.copy_number > 1 then 0 else coalesce(s.rows_loaded, 0) end as rows_loaded_by_reader,
+        case
+            when l.copy_number > 1 then 0 else coalesce(s.rows_quarantined, 0)
+        end as rows_quarantined_by_reader,
+        case
+            when l.copy_number > 1 then 0 else coalesce(w.rows_rejected, 0)
+        end as rows_rejected_by_warehouse,
+        case when l.copy_number > 1 then 0 else coalesce(s.rows_skipped, 0) end as rows_skipped,
         s.skipped_reasons,
         s.header_rows,
         s.read_at

@@ -55,6 +55,13 @@ class Settings:
     pseudonym_secret: str = field(default="", repr=False)
     # crash testing: publish:mid_build | publish:before_swap kills the process there
     fault_injection: str | None = None
+    # the group that may read the published outputs (a BI service account's group); None: the
+    # owner's own group. Internal data stays owner-only (docs/operations.md)
+    publish_group: str | None = None
+    # published versions kept beside the current one (readers mid-query keep theirs)
+    keep_versions: int = 3
+    # the gate refuses a published table that loses more than this share of its rows
+    max_shrink_pct: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -87,6 +94,9 @@ class Settings:
             demo=demo,
             pseudonym_secret=secret,
             fault_injection=os.environ.get("MSOKO_FAULT_INJECTION") or None,
+            publish_group=os.environ.get("MSOKO_PUBLISH_GROUP") or None,
+            keep_versions=int(os.environ.get("MSOKO_KEEP_PUBLICATIONS", "3")),
+            max_shrink_pct=float(os.environ.get("MSOKO_MAX_SHRINK_PCT", "5")),
         )
 
     def secret(self) -> bytes:
@@ -111,9 +121,26 @@ class Settings:
         }
         if self.as_of_date:
             env["MSOKO_AS_OF_DATE"] = self.as_of_date
+        if self.publish_group:
+            env["MSOKO_PUBLISH_GROUP"] = self.publish_group
+        env["MSOKO_KEEP_PUBLICATIONS"] = str(self.keep_versions)
+        env["MSOKO_MAX_SHRINK_PCT"] = str(self.max_shrink_pct)
         return env
 
     def dbt_env(self) -> dict[str, str]:
         """The environment of a dbt subprocess: this process's, with these settings on top
         (``dbt_project/profiles.yml`` and the sources read them with ``env_var``)."""
         return {**os.environ, **self.export_env()}
+
+
+# Internal data (the lake, the warehouse, scratch copies, Dagster storage, dbt's logs) holds
+# pupil-level rows: every file this program and its children create is owner-only, whatever
+# the umask it was started with. Published outputs are opened to a group on purpose
+# (orchestration/publishing/store.py: share).
+PRIVATE_UMASK = 0o077
+
+
+def private_files() -> int:
+    """Make new files owner-only (0600, folders 0700) for this process and its children; return
+    the previous umask. Called by the entry points (the CLI, the Dagster code location)."""
+    return os.umask(PRIVATE_UMASK)

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from ingestion.config import PROJECT_ROOT, Settings
+from ingestion.config import PROJECT_ROOT, Settings, private_files
 from orchestration.pipeline.progress import Progress
 
 DAGSTER_YAML = """\
@@ -34,6 +34,7 @@ def entry_point_environment() -> None:
     instance (default ``dagster_home/``) and no GX usage statistics."""
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / "dagster_home"))
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    private_files()  # internal data owner-only whatever the umask (ingestion.config)
 
 
 def dagster_instance():
@@ -45,6 +46,31 @@ def dagster_instance():
     if not config.exists():
         config.write_text(DAGSTER_YAML)
     return dg.DagsterInstance.get()
+
+
+def status(settings: Settings) -> tuple[str, bool]:
+    """What the published file holds, or why there is nothing to show (never a traceback)."""
+    from orchestration.publishing.reporting_file import store_of
+    from orchestration.reports.headline import headline
+
+    report = settings.reports_dir / "quality_report.html"
+    if not settings.reporting_path.exists():
+        return (
+            f"nothing is published yet in {settings.data_dir}: run `msoko refresh`"
+            + (f" (the last quality report: {report})" if report.exists() else ""),
+            False,
+        )
+    damage = store_of(settings).damage()
+    if damage:
+        return (
+            f"the published file cannot be read: {damage}. The next `msoko refresh` moves it "
+            "aside and publishes anew (the version history is kept beside the lake).",
+            False,
+        )
+    try:
+        return headline(settings), True
+    except Exception as exc:  # a file of an older release, a table missing: say what
+        return f"the published file {settings.reporting_path} cannot be summarised: {exc}", False
 
 
 def parser() -> argparse.ArgumentParser:
@@ -59,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
     p_back.add_argument("--to", dest="year_to", type=int, required=True)
     p_back.add_argument("--source", action="append", default=[], help="only this source")
     sub.add_parser("status", help="print what the reporting file holds")
+    sub.add_parser(
+        "catalog",
+        help="rewrite the published catalog's views for where the data folder is now "
+        "(after moving or copying it)",
+    )
     sub.add_parser("docs", help="build the dbt documentation site (one offline HTML file)")
     p_note = sub.add_parser(
         "note", help="the analytical note (HTML + XLSX) for a municipality or a school"
@@ -77,14 +108,24 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
     args = parser().parse_args(argv)
     entry_point_environment()
     settings = Settings.from_env()
-    from orchestration.reports.headline import analytical_note, headline
+    from orchestration.publishing.store import share_outputs
+    from orchestration.reports.headline import analytical_note
 
     started = time.monotonic()
     if args.command == "status":
-        print(headline(settings))
-        return 0
+        text, known = status(settings)
+        print(text)
+        return 0 if known else 1
+    if args.command == "catalog":
+        from orchestration.publishing.reporting_file import store_of
+
+        written = store_of(settings).repoint()
+        print(f"catalog rewritten: {written}" if written else "nothing is published yet")
+        return 0 if written else 1
     if args.command == "note":
-        return 0 if analytical_note(settings, args.municipality, args.year, args.school) else 1
+        ok = analytical_note(settings, args.municipality, args.year, args.school)
+        share_outputs(settings.data_dir, settings.reports_dir, settings.publish_group)
+        return 0 if ok else 1
     if args.command == "docs":
         from orchestration.pipeline.dbt import build_docs
 
@@ -101,12 +142,13 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
         ok = runner.backfill(list(range(args.year_from, args.year_to + 1)), args.source)
     print(f"done in {time.monotonic() - started:.0f} s" + ("" if ok else " — WITH FAILURES"))
     if settings.reporting_path.exists():
-        print(headline(settings))
+        print(status(settings)[0])
         public = settings.data_dir / "public"
         if (public / "README.md").exists():
             print(f"  open data (small cells suppressed): {public}  (README.md there)")
         if args.command == "demo" and ok:
             analytical_note(settings, None, None)  # the first municipality, the latest year
+            share_outputs(settings.data_dir, settings.reports_dir, settings.publish_group)
     return 0 if ok else 1
 
 

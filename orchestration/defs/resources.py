@@ -38,12 +38,14 @@ def dbt_project() -> DbtProject:
 
 
 class _DbtWithEnvironment(DbtCliResource):
-    """dbt started as ``env K=V … dbt <args>``: the settings reach dbt's process environment
-    (``Settings.dbt_env``) while this process's environment stays as it is."""
+    """dbt started as ``python -m orchestration.pipeline.child K=V … dbt <args>``: the settings
+    reach dbt's process environment (``Settings.dbt_env``) while this process's environment
+    stays as it is, and dbt dies with the run's process (a killed run leaves no dbt behind
+    holding the warehouse file)."""
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        # dagster-dbt asks the executable for its version; ours is `env`, so say dbt-core's
+        # dagster-dbt asks the executable for its version; ours is the wrapper: say dbt-core's
         from dbt.version import __version__
 
         return version.parse(__version__)
@@ -56,6 +58,11 @@ def dbt_cli(settings: Settings) -> DbtCliResource:
     return _DbtWithEnvironment(
         project_dir=str(DBT_PROJECT_DIR),
         profiles_dir=str(DBT_PROJECT_DIR),
-        dbt_executable="env",
-        global_config_flags=[*assignments, str(executable) if executable.exists() else "dbt"],
+        dbt_executable=sys.executable,
+        global_config_flags=[
+            "-m",
+            "orchestration.pipeline.child",
+            *assignments,
+            str(executable) if executable.exists() else "dbt",
+        ],
     )

@@ -8,6 +8,7 @@ file was removed".
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -38,6 +39,10 @@ class Runner:
 
         self.settings, self.instance, self.progress = settings, instance, progress
         self.defs = build_definitions(settings, progress)
+        # the process that runs the CLI's jobs: a run whose process is gone was killed
+        self.tags = {"msoko/trigger": "cli", PID_TAG: str(os.getpid())}
+        for line in mark_killed_runs_failed(instance):
+            print(line, file=sys.stderr)
 
     def record_scan(self) -> list[LandingEntry]:
         """Scan the landing folder through the ``lake/landing_index`` asset (the one writer of
@@ -45,7 +50,7 @@ class Runner:
         self.defs.resolve_job_def("landing_scan_job").execute_in_process(
             instance=self.instance,
             run_config=QUIET,
-            tags={"msoko/trigger": "cli"},
+            tags=self.tags,
             raise_on_error=True,
         )
         return scan_landing(self.settings, stages=self.progress.stages)
@@ -67,11 +72,13 @@ class Runner:
             result = job.execute_in_process(
                 instance=self.instance,
                 run_config=QUIET,
-                tags={**range_tags(list(years)), "msoko/trigger": "cli"},
+                tags={**range_tags(list(years)), **self.tags},
                 asset_selection=selection,
                 raise_on_error=False,
             )
             print(self.progress.summary(), flush=True)
+            if not result.success:
+                self._print_failures(result)
             return result.success
 
     def warehouse(self) -> bool:
@@ -85,16 +92,25 @@ class Runner:
             result = job.execute_in_process(
                 instance=self.instance,
                 run_config=QUIET,
-                tags={"msoko/trigger": "cli"},
+                tags=self.tags,
                 raise_on_error=False,
             )
             if not result.success:
-                for event in result.all_events:
-                    if event.is_step_failure and event.step_failure_data:
-                        error = event.step_failure_data.error
-                        message = error.message.strip() if error else ""
-                        print(f"FAILED {event.step_key}: {message[:3000]}", file=sys.stderr)
+                self._print_failures(result)
             return result.success
+
+    def _print_failures(self, result: dg.ExecuteInProcessResult) -> None:
+        """Each failed step with its message; a full disk is named as such, with the space
+        left, so that nobody hunts for a data problem that is not one."""
+        disk_full = False
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data:
+                error = event.step_failure_data.error
+                message = error.message.strip() if error else ""
+                print(f"FAILED {event.step_key}: {message[:3000]}", file=sys.stderr)
+                disk_full = disk_full or is_disk_full(message)
+        if disk_full:
+            print(disk_full_line(self.settings), file=sys.stderr)
 
     def landing_refused(self) -> bool:
         """Refuse the run (reason printed and in the quality report) when the landing folder is
@@ -150,3 +166,63 @@ class Runner:
                 generated = generate(landing, Path(truth), seed=42, scale="demo")
             print(f"demo data: {len(generated.files)} files/sheets in {landing}")
         return self.refresh(everything=True)
+
+
+DISK_FULL = ("no space left on device", "errno 28", "disk is full", "not enough space")
+
+
+def is_disk_full(message: str) -> bool:
+    text = message.lower()
+    return any(marker in text for marker in DISK_FULL)
+
+
+def disk_full_line(settings: Settings) -> str:
+    import shutil
+
+    free = {
+        str(path): shutil.disk_usage(path).free // (1 << 20)
+        for path in {settings.data_dir, settings.lake_dir.parent}
+        if path.exists()
+    }
+    where = ", ".join(f"{path}: {mb} MB free" for path, mb in sorted(free.items()))
+    return (
+        f"DISK FULL: the run stopped because a disk is full ({where}); nothing was published "
+        "and the published data are unchanged. Free space (old versions: data/reporting/v*, "
+        "DuckDB spill files: data/duckdb_tmp), then run `msoko refresh` again."
+    )
+
+
+PID_TAG = "msoko/pid"
+
+
+def mark_killed_runs_failed(instance: dg.DagsterInstance) -> list[str]:
+    """Runs the CLI started in a process that no longer exists stay STARTED in Dagster's
+    storage for ever (a SIGKILL gives them no chance to say so): mark them failed, with why.
+    Runs of the daemon are the daemon's run monitoring's (deploy/dagster.yaml)."""
+    lines = []
+    running = instance.get_runs(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    )
+    for run in running:
+        pid = run.tags.get(PID_TAG)
+        if not pid or not pid.isdigit() or _alive(int(pid)):
+            continue
+        message = (
+            f"the process that ran it (pid {pid}) is gone: it was killed before the run ended; "
+            "marked failed by the next `msoko` run"
+        )
+        instance.report_run_failed(run, message=message)
+        lines.append(f"run {run.run_id} ({run.job_name}) {message}")
+    return lines
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,41 @@
+"""Run a command as a child that dies with its parent: ``python -m orchestration.pipeline.child
+K=V … /path/to/command args``.
+
+dbt runs as a subprocess of the run (dagster-dbt). When the run's process is killed (SIGKILL,
+the OOM killer), an ordinary child lives on, keeps the warehouse file open and makes the next
+run fail on DuckDB's lock. This wrapper asks the kernel to kill the command when its parent
+dies (Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, kept across ``exec``), sets the ``K=V``
+variables in the command's environment only, and replaces itself with the command.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+PR_SET_PDEATHSIG = 1
+
+
+def main(argv: list[str]) -> None:
+    args = list(argv)
+    env = dict(os.environ)
+    while args and "=" in args[0] and not args[0].startswith(("/", ".")):
+        key, value = args.pop(0).split("=", 1)
+        env[key] = value
+    if not args:
+        sys.exit("usage: python -m orchestration.pipeline.child [K=V …] command [args …]")
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:  # not Linux: the child may outlive a killed parent (docs/operations.md)
+        pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        sys.exit(1)
+    os.execvpe(args[0], args, env)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

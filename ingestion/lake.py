@@ -87,6 +87,11 @@ class Lake:
     def landing_index_path(self) -> Path:
         return self.root / "_landing" / "index.parquet"
 
+    def publication_record_path(self) -> Path:
+        """Every publication's record (the published ``publication`` table), kept beside the
+        lake too, so that a damaged published file never loses the version history."""
+        return self.root / "_publications" / "publication.parquet"
+
     # ------------------------------------------------------------------ writing
 
     def write(self, path: Path, table: pa.Table) -> Path:
@@ -190,6 +195,13 @@ class Lake:
             [vars(e) for e in entries], schema=arrow_schema(LANDING_INDEX_SCHEMA)
         )
         return self.write(self.landing_index_path(), table)
+
+    def read_publication_record(self) -> list[dict]:
+        """The publication rows recorded beside the lake, oldest first (empty: none yet)."""
+        path = self.publication_record_path()
+        if not path.exists():
+            return []
+        return sorted(pq.read_table(path).to_pylist(), key=lambda r: r["version"])
 
     def read_landing_index(self) -> pa.Table:
         path = self.landing_index_path()

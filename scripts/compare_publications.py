@@ -3,7 +3,8 @@
     python scripts/compare_publications.py <before.duckdb> <after.duckdb>
 
 Both files are attached read-only. The columns are compared through ``duckdb_columns()`` (schema,
-table, position, name, type, nullability, comment) and the tables through ``duckdb_tables()``
+table, position, name, type, nullability, comment) and the tables (or views) through
+``duckdb_tables()`` / ``duckdb_views()``
 (with their comments); then every table's rows, as multisets, with ``EXCEPT ALL`` in both
 directions, over the columns both files have. Columns that differ by construction between two
 runs are left out: ``publication.published_at`` and ``audit.file_load_summary.first_seen_at`` /
@@ -30,9 +31,16 @@ COLUMNS_SQL = """
 select schema_name, table_name, column_index, column_name, data_type, is_nullable, comment
 from duckdb_columns() where database_name = ? order by all
 """
-TABLES_SQL = """
+# the published file is a catalog of views over Parquet (orchestration/publishing/store.py);
+# a file of the older layout holds tables: both are compared as relations
+RELATIONS = """
+select database_name, schema_name, table_name, comment from duckdb_tables()
+union all
+select database_name, schema_name, view_name, comment from duckdb_views() where not internal
+"""
+TABLES_SQL = f"""
 select schema_name, table_name, comment
-from duckdb_tables() where database_name = ? order by all
+from ({RELATIONS}) where database_name = ? order by all
 """
 
 
@@ -54,8 +62,8 @@ def compare(before: Path, after: Path) -> list[str]:
         for row in sorted(set(right) - set(left)):
             problems.append(f"{what} only in {after.name} (after): {row}")
     tables = con.execute(
-        "select schema_name, table_name from duckdb_tables() where database_name = 'a' "
-        "intersect select schema_name, table_name from duckdb_tables() where database_name = 'b' "
+        f"select schema_name, table_name from ({RELATIONS}) where database_name = 'a' "
+        f"intersect select schema_name, table_name from ({RELATIONS}) where database_name = 'b' "
         "order by all"
     ).fetchall()
     for schema, table in tables:

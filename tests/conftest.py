@@ -36,6 +36,15 @@ class PipelineRun:
         return self.data_dir / "reporting.duckdb"
 
     @property
+    def published_state(self) -> tuple[str, str | None]:
+        """What readers see: the catalog's bytes (SHA-256) and the version ``current`` names."""
+        import hashlib
+
+        catalog = hashlib.sha256(self.reporting.read_bytes()).hexdigest()
+        pointer = self.data_dir / "reporting" / "current"
+        return catalog, os.readlink(pointer) if pointer.is_symlink() else None
+
+    @property
     def warehouse(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
 
@@ -46,7 +55,10 @@ class PipelineRun:
     def exam_truth(self) -> list[dict]:
         return pq.read_table(self.truth_dir / "exam_results.parquet").to_pylist()
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def cli(
+        self, *args: str, check: bool = True, umask: int | None = None
+    ) -> subprocess.CompletedProcess:
+        """``msoko <args>`` as a user runs it (``umask``: the one it is started with)."""
         result = subprocess.run(
             [sys.executable, "-m", "orchestration.cli", *args],
             cwd=PROJECT_ROOT,
@@ -55,6 +67,7 @@ class PipelineRun:
             text=True,
             errors="replace",  # a killed process may stop mid-character
             timeout=1200,
+            preexec_fn=None if umask is None else (lambda: os.umask(umask) and None),
         )
         if check and result.returncode != 0:
             raise AssertionError(
@@ -65,7 +78,11 @@ class PipelineRun:
 
     def copy(self, dest: Path) -> PipelineRun:
         """An independent copy (data, instance), for tests that change things."""
-        shutil.copytree(self.root, dest)
+        shutil.copytree(self.root, dest, symlinks=True)
+        # the published catalog's views hold absolute paths: point the copy's at the copy
+        from orchestration.publishing.store import ReportingStore
+
+        ReportingStore(dest / "data" / "reporting.duckdb").repoint()
         env = {
             **self.env,
             "MSOKO_DATA_DIR": str(dest / "data"),

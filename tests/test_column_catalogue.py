@@ -202,8 +202,10 @@ def test_every_column_of_the_published_file_carries_its_description_as_a_comment
             "where database_name = current_database() and not internal and (comment is null "
             "or trim(comment) = '' or comment = column_name) order by 1"
         ).fetchall()
-        tables = con.execute(
-            "select schema_name || '.' || table_name from duckdb_tables() where "
+        tables = con.execute(  # the published catalog's views (tables in an older file)
+            "select schema_name || '.' || name from (select schema_name, table_name as name, "
+            "comment, database_name from duckdb_tables() union all select schema_name, "
+            "view_name, comment, database_name from duckdb_views() where not internal) where "
             "database_name = current_database() and (comment is null or trim(comment) = '')"
         ).fetchall()
         columns = con.execute(

@@ -56,8 +56,9 @@ def _text_of_duckdb(path: Path, parquet: bool) -> str:
             con.execute(f"create view t as select * from read_parquet('{path}')")
             relations = [("main", "t")]
         else:
-            relations = con.execute(
-                "select schema_name, table_name from duckdb_tables()"
+            relations = con.execute(  # tables, and the views of a published catalog
+                "select schema_name, table_name from duckdb_tables() union all "
+                "select schema_name, view_name from duckdb_views() where not internal"
             ).fetchall()
         parts = []
         for schema, table in relations:

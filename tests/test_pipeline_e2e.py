@@ -78,7 +78,11 @@ def test_pupil_rows_stay_in_the_warehouse(pipeline: PipelineRun) -> None:
     def tables(path: Path) -> set[str]:
         return {
             f"{s}.{t}"
-            for s, t in query(path, "select schema_name, table_name from duckdb_tables()")
+            for s, t in query(
+                path,
+                "select schema_name, table_name from duckdb_tables() union all "
+                "select schema_name, view_name from duckdb_views() where not internal",
+            )
         }
 
     assert "marts.fct_exam_result" in tables(pipeline.warehouse)

@@ -17,6 +17,7 @@ from orchestration.publishing.disclosure import DisclosureError, DisclosureRules
 from orchestration.publishing.gate import PublishBlockedError
 from orchestration.publishing.open_data import write_export
 from orchestration.publishing.reporting_file import publish
+from orchestration.publishing.store import share_outputs
 
 REPORTING_FILE = dg.AssetKey(["reporting", "reporting_file"])
 
@@ -108,6 +109,7 @@ def public_export(
                 public_tables(dbt_manifest(DBT_MANIFEST)),
                 progress=say,
             )
+            share_outputs(settings.data_dir, settings.reports_dir, settings.publish_group)
     except DisclosureError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
     return dg.MaterializeResult(

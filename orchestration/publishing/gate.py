@@ -21,6 +21,7 @@ from ingestion.config import Settings
 from ingestion.lake import Lake
 from ingestion.landing import landing_problem
 from orchestration.publishing.decisions import Decision
+from orchestration.publishing.store import share
 from orchestration.reports.quality_report import QualityFacts, write_quality_report
 
 
@@ -55,8 +56,29 @@ def gate_failures(
                 reasons.append(
                     f"{row['source_file']} ({source} {year}) unreadable: {row['status_reason']}"
                 )
+    reasons += not_ingested(index, lake)
     reasons += vanished_partitions(index, history, decisions)
     return reasons
+
+
+def not_ingested(index: Sequence[dict[str, Any]], lake: Lake) -> list[str]:
+    """Landing files placed in a source × year whose manifest never decided on them: their
+    ingestion crashed or did not run. Publishing them as they are would leave their rows out."""
+    decided = {
+        (source, year, row["file_sha256"])
+        for source, year, rows in lake.manifests()
+        for row in rows
+    }
+    return [
+        f"landing file {r['source_file']} ({r['source_name']} {r['academic_year']}) was found "
+        "but never ingested (its ingestion crashed or did not run): run `msoko refresh` again; "
+        "if it fails again, the run's output names the cause"
+        for r in index
+        if r["academic_year"] is not None
+        and not r["error"]
+        and not r.get("ignored_reason")
+        and (r["source_name"], r["academic_year"], r["file_sha256"]) not in decided
+    ]
 
 
 def vanished_partitions(
@@ -118,6 +140,8 @@ def refuse(
     reasons: Sequence[str],
     facts: QualityFacts | None = None,
     decisions: Sequence[Decision] = (),
+    *,
+    changes: Any = None,
 ) -> None:
     """Write the quality report of a refused publication and raise ``PublishBlockedError``."""
     report = write_quality_report(
@@ -128,7 +152,9 @@ def refuse(
         version=None,
         decisions=decisions,
         not_read=files_not_read(settings),
+        changes=changes,
     )
+    share(settings.reports_dir, settings.publish_group)
     raise PublishBlockedError(
         f"not published: {len(reasons)} blocking problem(s); the previous reporting file "
         f"stays in place. Quality report: {report}\n- " + "\n- ".join(reasons)

@@ -112,7 +112,10 @@ def headline(settings: Settings) -> str:
         )
         lines.append(f"  {quarantined} bad cells in quarantine (audit.quarantine)")
         tables = fetch_one(
-            con, "select count(*) from duckdb_tables() where database_name = current_database()"
+            con,
+            "select (select count(*) from duckdb_tables() where database_name = "
+            "current_database()) + (select count(*) from duckdb_views() where database_name = "
+            "current_database() and not internal)",
         )[0]
         lines.append(f"  {tables} tables; start with marts.mart_school_scorecard")
         return "\n".join(lines)

@@ -70,14 +70,19 @@ def publication_history(
 
 
 def _history(con: duckdb.DuckDBPyConnection, latest_only: bool) -> list[dict[str, Any]]:
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'main' and table_name = ?",
+    exists = con.execute(  # a view over Parquet (publishing.store), or a table (older layout)
+        "select count(*) from (select schema_name, table_name from duckdb_tables() "
+        "where database_name = current_database() union all select schema_name, view_name "
+        "from duckdb_views() where database_name = current_database()) "
+        "where schema_name = 'main' and table_name = ?",
         [PUBLICATION_TABLE],
     ).fetchone()
     if not exists or not exists[0]:
         return []
     limit = " desc limit 1" if latest_only else ""
-    cursor = con.execute(f"select * from main.{PUBLICATION_TABLE} order by version{limit}")
+    try:
+        cursor = con.execute(f"select * from main.{PUBLICATION_TABLE} order by version{limit}")
+    except (duckdb.IOException, duckdb.InvalidInputException):
+        return []  # the view's files are gone or damaged (publishing.store heals it)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

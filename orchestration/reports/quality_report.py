@@ -39,6 +39,8 @@ class QualityFacts:
     indicators_expected: int = 0
     indicators_arrived: int = 0
     indicators_no_data: list[dict[str, Any]] = field(default_factory=list)
+    # what the publisher did on its own (a damaged published file moved aside …)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def provisional_years(self) -> list[int]:
@@ -79,6 +81,7 @@ def write_quality_report(
     version: int | None,
     decisions: Sequence[Any] = (),
     not_read: Sequence[tuple[str, str]] = (),
+    changes: Any = None,
 ) -> Path:
     """Write quality_report.md and quality_report.html; return the HTML path."""
     reports_dir.mkdir(parents=True, exist_ok=True)
@@ -103,6 +106,31 @@ def write_quality_report(
         [(i + 1, r) for i, r in enumerate(reasons)],
         "Нет.",
     )
+    if facts.notes:
+        add("Что сделано автоматически", ["#", "Событие"], list(enumerate(facts.notes, 1)), "")
+    if changes is not None:
+        previous = changes.previous_version
+        add(
+            "Изменения против прошлой публикации"
+            + (f" (версия {previous})" if previous else " (первая публикация)"),
+            ["Таблица", "Строк было", "Строк стало", "Ушло строк", "Новых строк", "Сокращение, %"],
+            changes.as_rows(),
+            "Опубликованные таблицы не изменились.",
+        )
+        add(
+            "Результаты ОО × год × процедура, которых больше нет",
+            ["school_id", "Учебный год", "Процедура"],
+            [[sid, _year(y), PROCEDURES.get(p, p)] for sid, y, p in changes.vanished_keys],
+            "Нет.",
+        )
+        add(
+            "Почему: файлы, новые или изменённые / убранные с прошлой публикации",
+            ["Файл", "Изменение"],
+            [[f, "новый или изменён"] for f in changes.files_added]
+            + [[f, "убран или заменён"] for f in changes.files_removed],
+            "Файлы-источники те же (изменились только правила или справочники, если таблицы "
+            "изменились).",
+        )
     add(
         "Файлы папки приёма, которые не прочитаны",
         ["Файл", "Причина"],

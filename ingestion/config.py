@@ -55,6 +55,8 @@ class Settings:
     pseudonym_secret: str = field(default="", repr=False)
     # crash testing: publish:mid_build | publish:before_swap kills the process there
     fault_injection: str | None = None
+    # the region's time zone (tz database key): the time the reports and the console show
+    timezone: str = "Asia/Vladivostok"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -87,6 +89,7 @@ class Settings:
             demo=demo,
             pseudonym_secret=secret,
             fault_injection=os.environ.get("MSOKO_FAULT_INJECTION") or None,
+            timezone=os.environ.get("MSOKO_TIMEZONE") or "Asia/Vladivostok",
         )
 
     def secret(self) -> bytes:
@@ -108,6 +111,7 @@ class Settings:
             "MSOKO_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "MSOKO_DUCKDB_THREADS": str(self.duckdb_threads),
             "MSOKO_DBT_THREADS": str(self.dbt_threads),
+            "MSOKO_TIMEZONE": self.timezone,
         }
         if self.as_of_date:
             env["MSOKO_AS_OF_DATE"] = self.as_of_date

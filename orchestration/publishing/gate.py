@@ -128,6 +128,7 @@ def refuse(
         version=None,
         decisions=decisions,
         not_read=files_not_read(settings),
+        timezone=settings.timezone,
     )
     raise PublishBlockedError(
         f"not published: {len(reasons)} blocking problem(s); the previous reporting file "
@@ -191,6 +192,7 @@ def read_quality_facts(warehouse: Path) -> QualityFacts:
             "string_agg(distinct reason, '; ') as reasons "
             "from audit.quarantine group by all order by source_file, quarantine_stage"
         )
+        facts.read_audit(con)
         return facts
     finally:
         con.close()

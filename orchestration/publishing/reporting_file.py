@@ -170,6 +170,7 @@ def publish(
         version=version,
         decisions=decisions,
         not_read=files_not_read(settings),
+        timezone=settings.timezone,
     )
     return PublicationResult(
         target, version, tables, suppressed, len(files), facts.provisional_years, report

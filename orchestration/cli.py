@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
         return 0
     from orchestration.defs.runs import Runner
 
-    runner = Runner(settings, dagster_instance(), progress or Progress(terminal=True))
+    runner = Runner(settings, dagster_instance(), progress or Progress.for_terminal())
     if args.command == "demo":
         ok = runner.demo(regenerate=args.regenerate)
     elif args.command == "refresh":

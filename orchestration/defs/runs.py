@@ -24,8 +24,10 @@ from orchestration.pipeline.planning import plan_ingestion
 from orchestration.pipeline.progress import Progress, files_to_read
 from orchestration.publishing.gate import PublishBlockedError, refuse
 
-# Dagster's console logger says DEBUG by default: every event of every step.
-QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# Dagster's console logger says DEBUG by default: every event of every step. The CLI's
+# reporter prints the progress lines (files, dbt) itself, once; the console logger adds the
+# warnings and errors only (the Dagster UI's event log keeps everything).
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 class Runner:
@@ -61,7 +63,11 @@ class Runner:
             add_year_partitions(self.instance, list(years))
             if entries is None:
                 entries = self.record_scan()
-            self.progress.start(files_to_read(self.settings, entries, years, sources))
+            total = files_to_read(self.settings, entries, years, sources)
+            self.progress.say(
+                f"{total} file version(s) to read (new or changed since they were last read)"
+            )
+            self.progress.start(total)
             job = self.defs.resolve_job_def("ingest_job")
             selection = [raw_asset_key(s) for s in sources] or None
             result = job.execute_in_process(
@@ -148,5 +154,9 @@ class Runner:
         if regenerate or not any(landing.glob("*/*")):
             with tempfile.TemporaryDirectory() as truth:  # the demo needs no ground truth
                 generated = generate(landing, Path(truth), seed=42, scale="demo")
-            print(f"demo data: {len(generated.files)} files/sheets in {landing}")
+            files = len({f.path for f in generated.files})  # a truth entry per sheet
+            print(
+                f"demo data: {files} files ({len(generated.files)} sheets) in {landing}",
+                flush=True,
+            )
         return self.refresh(everything=True)

@@ -116,9 +116,12 @@ DBT_PROJECT = dbt_project()
     retry_policy=dg.RetryPolicy(max_retries=1, delay=10),
 )
 def warehouse_models(
-    context: dg.AssetExecutionContext, settings: dg.ResourceParam[Settings]
+    context: dg.AssetExecutionContext,
+    settings: dg.ResourceParam[Settings],
+    progress: dg.ResourceParam[Progress],
 ) -> Iterator[Any]:
     """``dbt build``: seeds, models and their tests, in dependency order."""
     (settings.data_dir / "duckdb_tmp").mkdir(parents=True, exist_ok=True)  # dbt's spill folder
-    with warehouse_lock(settings.data_dir, context.log.info):
+    with warehouse_lock(settings.data_dir, context.log.info), progress.dbt_output():
+        # the CLI's terminal shows a bar (or a line per tenth) instead of dbt's every line
         yield from dbt_cli(settings).cli(["build"], context=context).stream()

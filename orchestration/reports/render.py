@@ -239,7 +239,10 @@ def _pyplot() -> Any:
 def _ru_axis(axis: Any) -> None:
     from matplotlib.ticker import FuncFormatter
 
-    axis.set_major_formatter(FuncFormatter(lambda value, _: formats.number(round(value, 2))))
+    def tick(value: float, _: Any) -> str:
+        return formats.number(int(value) if value == int(value) else round(value, 2))
+
+    axis.set_major_formatter(FuncFormatter(tick))
 
 
 def line_chart(title: str, series: dict[str, list[tuple[int, float | None]]], ylabel: str) -> bytes:

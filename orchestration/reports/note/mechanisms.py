@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 
 from orchestration.reports import formats
@@ -68,7 +66,7 @@ def _mechanisms(
             "Индексы направлений, %",
             bar_chart(
                 "Индексы направлений, %",
-                [re.sub(r"^Система ", "", n) for n, _ in directions],
+                [n for n, _ in directions],
                 [float(ix) for _, ix in directions],
                 "индекс, %",
             ),

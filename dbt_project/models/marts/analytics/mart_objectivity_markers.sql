@@ -358,8 +358,8 @@ final as (
             case
                 when f.is_m1_journal_mismatch
                     then
-                        'M1: ниже журнала ' || {{ ru_decimal('f.pct_journal_lowered') }} || '% (другие школы '
-                        || {{ ru_decimal('f.others_pct_journal_lowered') }} || '%). '
+                        'M1: ниже журнала ' || {{ ru_decimal('f.pct_journal_lowered') }} || ' % (другие школы '
+                        || {{ ru_decimal('f.others_pct_journal_lowered') }} || ' %). '
                 else ''
             end
             || case
@@ -375,8 +375,8 @@ final as (
                     then
                         'M3: базовые задания ' || {{ ru_decimal('f.delta_basic_pp') }} || ' п.п., сложные +'
                         || {{ ru_decimal('f.delta_hard_pp') }} || ' п.п. к другим школам региона ('
-                        || {{ ru_decimal('f.pct_basic_done') }} || '% и ' || {{ ru_decimal('f.pct_hard_done') }}
-                        || '% выполнения). '
+                        || {{ ru_decimal('f.pct_basic_done') }} || ' % и ' || {{ ru_decimal('f.pct_hard_done') }}
+                        || ' % выполнения). '
                 else ''
             end
             || case
@@ -404,16 +404,16 @@ final as (
             || case
                 when f.is_m6_exam_vs_annual_mark
                     then
-                        'M6: ОГЭ ниже годовой отметки у ' || {{ ru_decimal('f.pct_oge_lowered') }} || '% (другие школы '
-                        || {{ ru_decimal('f.others_pct_oge_lowered') }} || '%). '
+                        'M6: ОГЭ ниже годовой отметки у ' || {{ ru_decimal('f.pct_oge_lowered') }} || ' % (другие школы '
+                        || {{ ru_decimal('f.others_pct_oge_lowered') }} || ' %). '
                 else ''
             end
             || case
                 when f.is_m7_medalists_low_ege
                     then
-                        'M7: ' || {{ ru_decimal('f.pct_medalists_low_ege') }} || '% медалистов ('
+                        'M7: ' || {{ ru_decimal('f.pct_medalists_low_ege') }} || ' % медалистов ('
                         || {{ ru_decimal('f.medalists_count') }} || ' чел.) с баллом ЕГЭ ниже порога (другие школы '
-                        || {{ ru_decimal('f.others_pct_medalists_low_ege') }} || '%). '
+                        || {{ ru_decimal('f.others_pct_medalists_low_ege') }} || ' %). '
                 else ''
             end
         ) as evidence

@@ -459,3 +459,32 @@ def test_a_terminal_shows_a_live_bar_with_the_time_left_and_each_line_once(
     for i in range(3):
         assert screen.count(f"vpr_fisoko/file{i}.xlsx: 5 read") == 1, screen[-2000:]
     assert "ingested 3 file(s)" in screen
+
+
+def test_dbt_lines_become_a_line_per_tenth_warnings_and_totals_without_a_terminal() -> None:
+    """dbt's own lines (dagster-dbt writes them to stdout) reach the reporter even when
+    nothing was printed before the build (a refresh with no new file): a line per tenth of the
+    nodes, every warning, the totals — and never dbt's every line."""
+    import io
+    from contextlib import redirect_stdout
+
+    from orchestration.pipeline.progress import Progress
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        progress = Progress(terminal=True)  # as the CLI builds it: nothing printed yet
+        with progress.dbt_output():
+            for n in range(1, 21):
+                print(f"{n} of 20 START sql table model marts.m{n} ....... [RUN]")
+                status = "WARN 2" if n == 7 else "OK created sql table model"
+                print(f"{n} of 20 {status} marts.m{n} ....... [{status.split()[0]} in 0.1s]")
+            print("Done. PASS=19 WARN=1 ERROR=0 SKIP=0 NO-OP=0 TOTAL=20")
+    lines = out.getvalue().splitlines()
+    assert [x for x in lines if x.startswith("dbt build: ")] == [
+        f"dbt build: {n} of 20 nodes done" for n in range(2, 21, 2)
+    ]
+    assert [x for x in lines if "WARN" in x and "of 20" in x] == [
+        "dbt: 7 of 20 WARN 2 marts.m7 ....... [WARN in 0.1s]"
+    ]
+    assert lines[-1] == "dbt: Done. PASS=19 WARN=1 ERROR=0 SKIP=0 NO-OP=0 TOTAL=20"
+    assert not any("START" in x for x in lines)

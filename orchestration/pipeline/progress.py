@@ -162,6 +162,7 @@ class Progress:
         if not self.terminal:
             yield
             return
+        self._out()  # the real stdout, taken before dbt's lines are redirected to us
         lines = _DbtLines(self)
         try:
             with redirect_stdout(cast(TextIO, lines)):

@@ -435,7 +435,7 @@ def test_a_terminal_shows_a_live_bar_with_the_time_left_and_each_line_once(
     tmp_path: Path,
 ) -> None:
     """In a pseudo-terminal the CLI's reporter draws a bar with the elapsed and remaining time
-    while the file lines scroll above it, each once."""
+    while the file lines scroll above it, each once; dbt's build gets a bar, not its lines."""
     script = (
         "from orchestration.pipeline.progress import Progress\n"
         "import time\n"
@@ -447,6 +447,12 @@ def test_a_terminal_shows_a_live_bar_with_the_time_left_and_each_line_once(
         "    p.say(p.file_line(f'vpr_fisoko/file{i}.xlsx', [{'rows_read': 5, 'rows_loaded': 5,"
         " 'rows_quarantined': 0, 'rows_skipped': 0}]))\n"
         "print(p.summary())\n"
+        "with p.dbt_output():\n"
+        "    for n in range(1, 6):\n"
+        "        print(f'{n} of 5 START sql table model marts.m{n} ... [RUN]')\n"
+        "        time.sleep(0.2)\n"
+        "        print(f'{n} of 5 OK created sql table model marts.m{n} ... [OK in 0.2s]')\n"
+        "    print('Done. PASS=5 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=5')\n"
     )
     transcript = tmp_path / "typescript"
     subprocess.run(
@@ -454,11 +460,15 @@ def test_a_terminal_shows_a_live_bar_with_the_time_left_and_each_line_once(
         cwd=PROJECT_ROOT, check=True, timeout=60, capture_output=True,
         env={"PYTHONPATH": str(PROJECT_ROOT), "TERM": "xterm", "COLUMNS": "120"},
     )  # fmt: skip
-    screen = transcript.read_text(errors="replace")
+    # what the terminal showed (not the transcript's header, which repeats the command)
+    screen = transcript.read_text(errors="replace").split("\n", 1)[1]
     assert "чтение файлов" in screen and "осталось" in screen, screen[-2000:]
     for i in range(3):
         assert screen.count(f"vpr_fisoko/file{i}.xlsx: 5 read") == 1, screen[-2000:]
     assert "ingested 3 file(s)" in screen
+    # dbt's build: a bar of its own, its totals once, none of its every line
+    assert "dbt build" in screen and "START" not in screen, screen[-2000:]
+    assert screen.count("dbt: Done. PASS=5") == 1, screen[-2000:]
 
 
 def test_dbt_lines_become_a_line_per_tenth_warnings_and_totals_without_a_terminal() -> None:

@@ -106,6 +106,10 @@ class Progress:
             TimeRemainingColumn(),
             console=Console(file=self._out()),
             transient=True,
+            # dbt's lines reach this reporter through stdout (dbt_output): rich must not take
+            # stdout over while its bar runs, or they would bypass it
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         self._bar.start()
         self._task = self._bar.add_task(description, total=total)

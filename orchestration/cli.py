@@ -18,15 +18,8 @@ from pathlib import Path
 from ingestion.config import PROJECT_ROOT, Settings
 from orchestration.pipeline.progress import Progress
 
-DAGSTER_YAML = """\
-# Written by `msoko` when missing. One writer for the warehouse file is ensured by a file lock
-# (orchestration/pipeline/locking.py), which survives killed runs; ingestion writes only Parquet.
-telemetry:
-  enabled: false
-run_retries:
-  enabled: true
-  max_retries: 1
-"""
+# copied into $DAGSTER_HOME when it has none (deploy/dagster/dagster.postgres.yaml: Postgres)
+DAGSTER_YAML = PROJECT_ROOT / "deploy" / "dagster" / "dagster.yaml"
 
 
 def entry_point_environment() -> None:
@@ -43,7 +36,7 @@ def dagster_instance():
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML)
+        config.write_text(DAGSTER_YAML.read_text(encoding="utf-8"), encoding="utf-8")
     return dg.DagsterInstance.get()
 
 

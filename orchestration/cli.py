@@ -70,11 +70,11 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
     args = parser().parse_args(argv)
     entry_point_environment()
     settings = Settings.from_env()
-    from orchestration.reports.headline import analytical_note, headline
+    from orchestration.reports.headline import analytical_note, headline, status
 
     started = time.monotonic()
     if args.command == "status":
-        print(headline(settings))
+        print(status(settings))
         return 0
     if args.command == "note":
         return 0 if analytical_note(settings, args.municipality, args.year, args.school) else 1

@@ -18,6 +18,7 @@ import dagster as dg
 from ingestion.config import Settings
 from ingestion.landing import LandingEntry, academic_years, landing_problem, scan_landing
 from orchestration.defs.automation import range_tags
+from orchestration.defs.failures import HOST, HOST_TAG
 from orchestration.defs.ingestion import raw_asset_key
 from orchestration.defs.transform import add_year_partitions
 from orchestration.pipeline.planning import plan_ingestion
@@ -26,6 +27,8 @@ from orchestration.publishing.gate import PublishBlockedError, refuse
 
 # Dagster's console logger says DEBUG by default: every event of every step.
 QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# the host tells the dead-run monitor of another machine sharing the instance to leave it alone
+CLI_TAGS = {"msoko/trigger": "cli", HOST_TAG: HOST}
 
 
 class Runner:
@@ -45,7 +48,7 @@ class Runner:
         self.defs.resolve_job_def("landing_scan_job").execute_in_process(
             instance=self.instance,
             run_config=QUIET,
-            tags={"msoko/trigger": "cli"},
+            tags=CLI_TAGS,
             raise_on_error=True,
         )
         return scan_landing(self.settings, stages=self.progress.stages)
@@ -67,7 +70,7 @@ class Runner:
             result = job.execute_in_process(
                 instance=self.instance,
                 run_config=QUIET,
-                tags={**range_tags(list(years)), "msoko/trigger": "cli"},
+                tags={**range_tags(list(years)), **CLI_TAGS},
                 asset_selection=selection,
                 raise_on_error=False,
             )
@@ -85,7 +88,7 @@ class Runner:
             result = job.execute_in_process(
                 instance=self.instance,
                 run_config=QUIET,
-                tags={"msoko/trigger": "cli"},
+                tags=CLI_TAGS,
                 raise_on_error=False,
             )
             if not result.success:

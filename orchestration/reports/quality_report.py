@@ -3,17 +3,23 @@
 Written by the publish step every time it runs — also, and above all, when publishing is
 refused — as Markdown and as a self-contained HTML page (no external styles: GX Data Docs pages
 load theirs from the internet and render bare offline). Default: data/reports/quality_report.*
+
+Its section on failed runs is also rewritten in place whenever a run fails
+(``update_failure_section``): a nightly that died before publishing shows in the report people
+already read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestration.reports.failures import FailureRecord, failures_dir, read_failures
 from orchestration.reports.render import html_page, table_html, table_markdown
 
 PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
@@ -68,6 +74,78 @@ def _year(y: int) -> str:
 
 def _table(headers: Sequence[str], body: Sequence[Sequence[Any]]) -> tuple[str, str]:
     return table_markdown(headers, body), table_html(headers, body)
+
+
+FAILURES_TITLE = "Сбои запусков (последние)"
+FAILURES_SHOWN = 5
+FAILURE_BEGIN, FAILURE_END = "<!-- failures:begin -->", "<!-- failures:end -->"
+_FAILURE_BLOCK = re.compile(re.escape(FAILURE_BEGIN) + ".*?" + re.escape(FAILURE_END), re.S)
+CSS = (
+    "body{font-family:sans-serif;margin:2em;max-width:75em}"
+    "table{border-collapse:collapse;margin:.5em 0}"
+    "th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}"
+    "th{background:#eee}.ok{color:#075}.bad{color:#b00}"
+)
+
+
+def failure_section(failures: Sequence[FailureRecord]) -> tuple[str, str]:
+    """The failed runs (newest first) as Markdown and HTML, between the markers that
+    ``update_failure_section`` replaces."""
+    headers = ["Когда (UTC)", "Задание", "Шаги", "Учебный год", "Кто запустил", "Запуск", "Ошибка"]
+    body = [
+        [
+            f.failed_at[:19].replace("T", " "),
+            f.job_name,
+            ", ".join(f.failed_steps) or "—",
+            f.partition or "—",
+            f.trigger or "—",
+            f.run_id,
+            f.first_error_line,
+        ]
+        for f in failures[:FAILURES_SHOWN]
+    ]
+    if body:
+        last = failures[0]
+        lead = (
+            f"Последний сбой: {last.failed_at[:16].replace('T', ' ')} UTC, {last.job_name} — "
+            f"{last.first_error_line} (подробности: Dagster UI → Runs → {last.run_id}; "
+            "записи: data/reports/failures/)."
+        )
+        md, htm = _table(headers, body)
+        md, htm = f"{lead}\n\n{md}", f"<p class='bad'>{html.escape(lead)}</p>{htm}"
+    else:
+        md, htm = "Сбоев нет.", "<p>Сбоев нет.</p>"
+    return (
+        f"{FAILURE_BEGIN}\n## {FAILURES_TITLE}\n\n{md}\n{FAILURE_END}",
+        f"{FAILURE_BEGIN}<h2>{html.escape(FAILURES_TITLE)}</h2>{htm}{FAILURE_END}",
+    )
+
+
+def update_failure_section(reports_dir: Path) -> Path:
+    """Rewrite the failed-runs section of the quality report in place (a report not written
+    yet is started with that section alone); return the HTML path."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    md_block, html_block = failure_section(read_failures(failures_dir(reports_dir)))
+    md_path, html_path = reports_dir / "quality_report.md", reports_dir / "quality_report.html"
+    title = "Отчёт о качестве данных"
+    if not md_path.exists() or FAILURE_BEGIN not in md_path.read_text(encoding="utf-8"):
+        md_path.write_text(
+            f"# {title}\n\n**Публикации ещё не было.**\n\n{md_block}\n", encoding="utf-8"
+        )
+    else:
+        text = md_path.read_text(encoding="utf-8")
+        md_path.write_text(_FAILURE_BLOCK.sub(lambda _: md_block, text), encoding="utf-8")
+    if not html_path.exists() or FAILURE_BEGIN not in html_path.read_text(encoding="utf-8"):
+        page = html_page(
+            title,
+            f"<h1>{title}</h1><p class='bad'><b>Публикации ещё не было.</b></p>{html_block}",
+            CSS,
+        )
+        html_path.write_text(page, encoding="utf-8")
+    else:
+        text = html_path.read_text(encoding="utf-8")
+        html_path.write_text(_FAILURE_BLOCK.sub(lambda _: html_block, text), encoding="utf-8")
+    return html_path
 
 
 def write_quality_report(
@@ -228,18 +306,14 @@ def write_quality_report(
     body = [f"<h1>Отчёт о качестве данных — {now:%Y-%m-%d %H:%M} UTC</h1>"]
     body.append(f"<p class='{'ok' if published else 'bad'}'><b>{html.escape(verdict)}.</b></p>")
     body.append(f"<p>{html.escape(summary)}</p>")
+    failures_md, failures_html = failure_section(read_failures(failures_dir(reports_dir)))
+    md += ["", failures_md]
+    body.append(failures_html)
     for title, section_md, section_html in sections:
         md += ["", f"## {title}", "", section_md]
         body += [f"<h2>{html.escape(title)}</h2>", section_html]
     (reports_dir / "quality_report.md").write_text("\n".join(md) + "\n", encoding="utf-8")
-    page = html_page(
-        "Отчёт о качестве данных",
-        "".join(body),
-        "body{font-family:sans-serif;margin:2em;max-width:75em}"
-        "table{border-collapse:collapse;margin:.5em 0}"
-        "th,td{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}"
-        "th{background:#eee}.ok{color:#075}.bad{color:#b00}",
-    )
+    page = html_page("Отчёт о качестве данных", "".join(body), CSS)
     path = reports_dir / "quality_report.html"
     path.write_text(page, encoding="utf-8")
     return path

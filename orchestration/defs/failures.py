@@ -38,6 +38,9 @@ RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 # how far back a run's first engine events are searched for its process id
 PID_EVENTS = 50
+# what Dagster says when a run is marked failed from outside (by its code server, the monitor)
+OUTSIDE_MESSAGE = "This run has been marked as failed from outside the execution context."
+CRASH_PREFIX = "Run execution process for "
 
 
 def run_process(instance: dg.DagsterInstance, run_id: str) -> tuple[int, float] | None:
@@ -119,6 +122,18 @@ def failure_record(context: dg.RunFailureSensorContext) -> FailureRecord:
         error = (
             failure_error.message if failure_error is not None else context.failure_event.message
         )
+    if not steps and error == OUTSIDE_MESSAGE:
+        # a run its code server found dead was marked failed with this generic message; the
+        # reason is the engine event just before: "[DagsterApiServer] Run execution process
+        # for <run> was terminated by signal 9 (SIGKILL). …" (dagster/_grpc/server.py)
+        errors = [
+            record.event_log_entry.message
+            for record in context.instance.get_records_for_run(
+                run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, ascending=False, limit=20
+            ).records
+            if CRASH_PREFIX in record.event_log_entry.message
+        ]
+        error = errors[0] if errors else error
 
     def iso(when: dt.datetime | None) -> str | None:
         return when.astimezone(dt.UTC).replace(microsecond=0).isoformat() if when else None

@@ -4,7 +4,9 @@
     msoko refresh                    ingest new/changed files, rebuild, publish (what the nightly does)
     msoko backfill --from 2021 --to 2023 [--source ege_rcoi]
                                      re-ingest a range of academic years as one run, then publish
-    msoko status                     what the published reporting file holds
+    msoko status                     what the published reporting file holds, the last failed run
+    msoko serve [--host --port]      the Dagster UI and daemon in the foreground (schedule and
+                                     sensors on); stops cleanly on SIGTERM/SIGINT
 
 Every run is a Dagster run recorded in ``$DAGSTER_HOME`` (see it in ``make ui``).
 """
@@ -18,15 +20,8 @@ from pathlib import Path
 from ingestion.config import PROJECT_ROOT, Settings
 from orchestration.pipeline.progress import Progress
 
-DAGSTER_YAML = """\
-# Written by `msoko` when missing. One writer for the warehouse file is ensured by a file lock
-# (orchestration/pipeline/locking.py), which survives killed runs; ingestion writes only Parquet.
-telemetry:
-  enabled: false
-run_retries:
-  enabled: true
-  max_retries: 1
-"""
+# copied into $DAGSTER_HOME when it has none (deploy/dagster/dagster.postgres.yaml: Postgres)
+DAGSTER_YAML = PROJECT_ROOT / "deploy" / "dagster" / "dagster.yaml"
 
 
 def entry_point_environment() -> None:
@@ -43,7 +38,7 @@ def dagster_instance():
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML)
+        config.write_text(DAGSTER_YAML.read_text(encoding="utf-8"), encoding="utf-8")
     return dg.DagsterInstance.get()
 
 
@@ -58,7 +53,25 @@ def parser() -> argparse.ArgumentParser:
     p_back.add_argument("--from", dest="year_from", type=int, required=True)
     p_back.add_argument("--to", dest="year_to", type=int, required=True)
     p_back.add_argument("--source", action="append", default=[], help="only this source")
-    sub.add_parser("status", help="print what the reporting file holds")
+    sub.add_parser("status", help="print what the reporting file holds and the last failure")
+    p_serve = sub.add_parser(
+        "serve", help="the Dagster UI and daemon in the foreground (the served deployment)"
+    )
+    p_serve.add_argument(
+        "--host", default="127.0.0.1", help="the UI has no authentication: see docs/operations.md"
+    )
+    p_serve.add_argument("--port", type=int, default=3000)
+    p_serve.add_argument(
+        "--no-automation",
+        dest="automation",
+        action="store_false",
+        help="leave the schedule and the sensors stopped (make ui)",
+    )
+    p_serve.add_argument(
+        "--cancel-runs",
+        action="store_true",
+        help="only cancel the served runs in flight and wait for them (the units' ExecStop)",
+    )
     sub.add_parser("docs", help="build the dbt documentation site (one offline HTML file)")
     p_note = sub.add_parser(
         "note", help="the analytical note (HTML + XLSX) for a municipality or a school"
@@ -77,11 +90,11 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
     args = parser().parse_args(argv)
     entry_point_environment()
     settings = Settings.from_env()
-    from orchestration.reports.headline import analytical_note, headline
+    from orchestration.reports.headline import analytical_note, headline, status
 
     started = time.monotonic()
     if args.command == "status":
-        print(headline(settings))
+        print(status(settings))
         return 0
     if args.command == "note":
         return 0 if analytical_note(settings, args.municipality, args.year, args.school) else 1
@@ -90,6 +103,17 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
 
         print(f"dbt docs (open in a browser, works offline): {build_docs(settings)}")
         return 0
+    if args.command == "serve":
+        from orchestration.defs.serve import cancel_and_wait, serve
+
+        if args.cancel_runs:
+            return cancel_and_wait(dagster_instance())
+        code = serve(settings, dagster_instance(), args.host, args.port, args.automation)
+        # Everything is stopped: skip the interpreter's teardown, 1.5–2 s of the imported
+        # libraries' finalisers measured here, so that SIGTERM ends the process within 10 s.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     from orchestration.defs.runs import Runner
 
     runner = Runner(settings, dagster_instance(), progress or Progress.for_terminal())

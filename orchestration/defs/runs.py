@@ -18,6 +18,7 @@ import dagster as dg
 from ingestion.config import Settings
 from ingestion.landing import LandingEntry, academic_years, landing_problem, scan_landing
 from orchestration.defs.automation import range_tags
+from orchestration.defs.failures import HOST, HOST_TAG
 from orchestration.defs.ingestion import raw_asset_key
 from orchestration.defs.transform import add_year_partitions
 from orchestration.pipeline.planning import plan_ingestion
@@ -28,6 +29,8 @@ from orchestration.publishing.gate import PublishBlockedError, refuse
 # reporter prints the progress lines (files, dbt) itself, once; the console logger adds the
 # warnings and errors only (the Dagster UI's event log keeps everything).
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# the host tells the dead-run monitor of another machine sharing the instance to leave it alone
+CLI_TAGS = {"msoko/trigger": "cli", HOST_TAG: HOST}
 
 
 class Runner:
@@ -47,7 +50,7 @@ class Runner:
         self.defs.resolve_job_def("landing_scan_job").execute_in_process(
             instance=self.instance,
             run_config=QUIET,
-            tags={"msoko/trigger": "cli"},
+            tags=CLI_TAGS,
             raise_on_error=True,
         )
         return scan_landing(self.settings, stages=self.progress.stages)
@@ -73,7 +76,7 @@ class Runner:
             result = job.execute_in_process(
                 instance=self.instance,
                 run_config=QUIET,
-                tags={**range_tags(list(years)), "msoko/trigger": "cli"},
+                tags={**range_tags(list(years)), **CLI_TAGS},
                 asset_selection=selection,
                 raise_on_error=False,
             )
@@ -91,7 +94,7 @@ class Runner:
             result = job.execute_in_process(
                 instance=self.instance,
                 run_config=QUIET,
-                tags={"msoko/trigger": "cli"},
+                tags=CLI_TAGS,
                 raise_on_error=False,
             )
             if not result.success:

@@ -13,9 +13,29 @@ import duckdb
 from ingestion.config import Settings
 from ingestion.engine import fetch_one
 from orchestration.reports import formats
+from orchestration.reports.failures import failures_dir, latest_failure
 from orchestration.reports.note import write_note
 from orchestration.reports.note.common import markers
 from orchestration.reports.published import disclosure_parameters, latest_publication
+
+
+def status(settings: Settings) -> str:
+    """``msoko status``: the headline of the published file, then the last failed run (the
+    failure records need no warehouse: a nightly that failed before publishing shows too)."""
+    if settings.reporting_path.exists():
+        lines = [headline(settings)]
+    else:
+        lines = [f"No reporting file yet ({settings.reporting_path}): run `msoko refresh`."]
+    failure = latest_failure(failures_dir(settings.reports_dir))
+    if failure is None:
+        lines.append("  last failed run: none recorded")
+    else:
+        lines.append(f"  last failed run: {failure.summary()}")
+        lines.append(
+            f"    records: {failures_dir(settings.reports_dir)}; details: Dagster UI → Runs → "
+            f"{failure.run_id}"
+        )
+    return "\n".join(lines)
 
 
 def headline(settings: Settings) -> str:

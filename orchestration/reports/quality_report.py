@@ -5,11 +5,16 @@ refused — as Markdown and as a self-contained HTML page (no external styles: G
 load theirs from the internet and render bare offline). Default: data/reports/quality_report.*
 It shares the render layer with the analytical note: Russian formats, a Jinja2 template with
 autoescaping, times in the region's time zone.
+
+Its section on failed runs is also rewritten in place whenever a run fails
+(``update_failure_section``): a nightly that died before publishing shows in the report people
+already read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +23,7 @@ from typing import Any
 import duckdb
 
 from orchestration.reports import formats
+from orchestration.reports.failures import FailureRecord, failures_dir, read_failures
 from orchestration.reports.render import Section, Table, render, table_markdown
 
 PROCEDURES = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ"}
@@ -116,6 +122,93 @@ class QualityFacts:
 
 def _year(y: int) -> str:
     return f"{y}/{str(y + 1)[2:]}"
+
+
+FAILURES_TITLE = "Сбои запусков (последние)"
+FAILURES_SHOWN = 5
+FAILURE_BEGIN, FAILURE_END = "<!-- failures:begin -->", "<!-- failures:end -->"
+_FAILURE_BLOCK = re.compile(re.escape(FAILURE_BEGIN) + ".*?" + re.escape(FAILURE_END), re.S)
+
+
+def _failed_at(record: FailureRecord, timezone: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(record.failed_at)
+    except ValueError:
+        return record.failed_at
+    return formats.local_datetime(moment, timezone)
+
+
+def failure_section(failures: Sequence[FailureRecord], timezone: str) -> tuple[str, str]:
+    """The failed runs (newest first) as Markdown and HTML, between the markers that
+    ``update_failure_section`` replaces."""
+    headers = ["Когда", "Задание", "Шаги", "Учебный год", "Кто запустил", "Запуск", "Ошибка"]
+    body = [
+        [
+            _failed_at(f, timezone),
+            f.job_name,
+            ", ".join(f.failed_steps) or None,
+            f.partition,
+            f.trigger,
+            f.run_id,
+            f.first_error_line,
+        ]
+        for f in failures[:FAILURES_SHOWN]
+    ]
+    table = Table(
+        FAILURES_TITLE,
+        "",
+        headers,
+        body,
+        kinds=["text", "code", "code", "code", "code", "code", "text"],
+    )
+    lead = ""
+    if body:
+        last = failures[0]
+        lead = (
+            f"Последний сбой: {_failed_at(last, timezone)}, {last.job_name} — "
+            f"{last.first_error_line} (подробности: Dagster UI → Runs → {last.run_id}; "
+            "записи: data/reports/failures/)."
+        )
+        md = f"{lead}\n\n{table_markdown(table)}"
+    else:
+        md = "Сбоев нет."
+    htm = render("failures.html.j2", title=FAILURES_TITLE, lead=lead, table=table)
+    return (
+        f"{FAILURE_BEGIN}\n## {FAILURES_TITLE}\n\n{md}\n{FAILURE_END}",
+        f"{FAILURE_BEGIN}{htm}{FAILURE_END}",
+    )
+
+
+def update_failure_section(reports_dir: Path, timezone: str = "Asia/Vladivostok") -> Path:
+    """Rewrite the failed-runs section of the quality report in place (a report not written
+    yet is started with that section alone); return the HTML path."""
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    md_block, html_block = failure_section(read_failures(failures_dir(reports_dir)), timezone)
+    md_path, html_path = reports_dir / "quality_report.md", reports_dir / "quality_report.html"
+    title = "Отчёт о качестве данных"
+    if not md_path.exists() or FAILURE_BEGIN not in md_path.read_text(encoding="utf-8"):
+        md_path.write_text(
+            f"# {title}\n\n**Публикации ещё не было.**\n\n{md_block}\n", encoding="utf-8"
+        )
+    else:
+        text = md_path.read_text(encoding="utf-8")
+        md_path.write_text(_FAILURE_BLOCK.sub(lambda _: md_block, text), encoding="utf-8")
+    if not html_path.exists() or FAILURE_BEGIN not in html_path.read_text(encoding="utf-8"):
+        page = render(
+            "quality_report.html.j2",
+            title=title,
+            generated="",
+            published=False,
+            verdict="Публикации ещё не было",
+            summary="",
+            failures=html_block,
+            sections=[],
+        )
+        html_path.write_text(page, encoding="utf-8")
+    else:
+        text = html_path.read_text(encoding="utf-8")
+        html_path.write_text(_FAILURE_BLOCK.sub(lambda _: html_block, text), encoding="utf-8")
+    return html_path
 
 
 def write_quality_report(
@@ -343,7 +436,8 @@ def write_quality_report(
         + "."
     )
     title = f"Отчёт о качестве данных — {now}"
-    md = [f"# {title}", "", f"**{verdict}.**", "", summary]
+    failures_md, failures_html = failure_section(read_failures(failures_dir(reports_dir)), timezone)
+    md = [f"# {title}", "", f"**{verdict}.**", "", summary, "", failures_md]
     for section in sections:
         table = section.tables[0]
         md += [
@@ -360,6 +454,7 @@ def write_quality_report(
         published=published,
         verdict=verdict,
         summary=summary,
+        failures=failures_html,
         sections=sections,
     )
     path = reports_dir / "quality_report.html"

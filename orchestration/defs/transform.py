@@ -12,7 +12,6 @@ incremental by academic year (``orchestration.pipeline.fingerprint.incremental_p
 
 import queue
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -33,8 +32,8 @@ from orchestration.defs.ingestion import raw_asset_key
 from orchestration.defs.partitions import ACADEMIC_YEAR_PARTITIONS
 from orchestration.defs.resources import dbt_project
 from orchestration.pipeline.dbt import (
-    DBT_TARGET,
     DbtRun,
+    dbt_run_folder,
     ensure_dbt_manifest,
     read_manifest,
     run_dbt,
@@ -206,7 +205,7 @@ def _dbt_build(
     """Run dbt in a thread and hand its node results to Dagster as they come (Dagster's
     bookkeeping of a few hundred results then overlaps the build instead of following it)."""
     manifest = read_manifest(DBT_PROJECT.manifest_path)
-    target = DBT_TARGET / f"warehouse_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    target = dbt_run_folder(settings, f"warehouse_models-{context.run.run_id[:7]}")
     results: queue.Queue[dict[str, Any] | None] = queue.Queue()
     outcome: list[DbtRun | BaseException] = []
 

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -173,6 +174,23 @@ class DbtRun:
                 node = data.get("node_info", {}).get("unique_id", "?")
                 out.append(f"{node}: {status} {event.get('info', {}).get('msg', '')}".strip())
         return out
+
+
+RUNS_KEPT = 5  # per deployment: the artefacts of the latest dbt runs (compiled SQL, results)
+
+
+def dbt_run_folder(settings: Settings, name: str) -> Path:
+    """A new folder for one dbt run's artefacts and log, under the deployment's data folder
+    (``<data>/dbt/<name>-<id>``), the oldest beyond the latest ``RUNS_KEPT`` removed. Each
+    deployment keeps its own: runs of different deployments never share a target folder."""
+    root = settings.data_dir / "dbt"
+    root.mkdir(parents=True, exist_ok=True)
+    folders = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in folders[: max(0, len(folders) - RUNS_KEPT + 1)]:
+        shutil.rmtree(old, ignore_errors=True)
+    folder = root / f"{name}-{uuid.uuid4().hex[:7]}"
+    folder.mkdir()
+    return folder
 
 
 _RUN_LOCK = threading.Lock()  # dbt keeps process-wide state: one invocation at a time

@@ -1,7 +1,9 @@
 """``msoko`` — run the warehouse from the command line, through Dagster.
 
     msoko demo                       generate the demo landing data, run everything, print figures
-    msoko refresh                    ingest new/changed files, rebuild, publish (what the nightly does)
+    msoko refresh [--all] [--full]   ingest new/changed files, rebuild, publish (what the nightly
+                                     does); nothing at all when nothing changed since the last
+                                     publication; --full rebuilds everything regardless
     msoko backfill --from 2021 --to 2023 [--source ege_rcoi]
                                      re-ingest a range of academic years as one run, then publish
     msoko status                     what the published reporting file holds, the last failed run
@@ -42,6 +44,25 @@ def dagster_instance():
     return dg.DagsterInstance.get()
 
 
+def nothing_changed(settings: Settings) -> bool:
+    """Say so and return True when the published file was built from the landing folder, the
+    lake and the project exactly as they are now (``orchestration.pipeline.fingerprint``): then
+    nothing is ingested, rebuilt or republished. Decided without Dagster or dbt."""
+    from orchestration.pipeline.fingerprint import unchanged_publication
+
+    unchanged = unchanged_publication(settings)
+    if unchanged is None:
+        return False
+    print(
+        f"nothing changed since publication version {unchanged.version} "
+        f"({unchanged.published_at} UTC): no new or changed landing files ({unchanged.files} "
+        "files), the same manifests, dbt project, package version and due dates — nothing "
+        "rebuilt, nothing republished (`msoko refresh --full` rebuilds anyway)",
+        flush=True,
+    )
+    return True
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="msoko", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -49,6 +70,12 @@ def parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--regenerate", action="store_true", help="rewrite the demo files")
     p_refresh = sub.add_parser("refresh", help="ingest new/changed files, rebuild, publish")
     p_refresh.add_argument("--all", action="store_true", help="re-check every academic year")
+    p_refresh.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild and republish even when nothing changed: every model rebuilt, "
+        "the incremental ones whole (add --all to re-check every academic year too)",
+    )
     p_back = sub.add_parser("backfill", help="re-ingest a range of academic years, then publish")
     p_back.add_argument("--from", dest="year_from", type=int, required=True)
     p_back.add_argument("--to", dest="year_to", type=int, required=True)
@@ -114,22 +141,30 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-    from orchestration.defs.runs import Runner
-
-    runner = Runner(settings, dagster_instance(), progress or Progress.for_terminal())
-    if args.command == "demo":
-        ok = runner.demo(regenerate=args.regenerate)
-    elif args.command == "refresh":
-        ok = runner.refresh(everything=args.all)
+    unchanged = False
+    if (args.command == "refresh" and not args.full) or (
+        args.command == "demo" and not args.regenerate and any(settings.landing_dir.glob("*/*"))
+    ):
+        unchanged = nothing_changed(settings)
+    if unchanged:
+        ok = True
     else:
-        ok = runner.backfill(list(range(args.year_from, args.year_to + 1)), args.source)
+        from orchestration.defs.runs import Runner
+
+        runner = Runner(settings, dagster_instance(), progress or Progress.for_terminal())
+        if args.command == "demo":
+            ok = runner.demo(regenerate=args.regenerate)
+        elif args.command == "refresh":
+            ok = runner.refresh(everything=args.all, full=args.full)
+        else:
+            ok = runner.backfill(list(range(args.year_from, args.year_to + 1)), args.source)
     print(f"done in {time.monotonic() - started:.0f} s" + ("" if ok else " — WITH FAILURES"))
     if settings.reporting_path.exists():
         print(headline(settings))
         public = settings.data_dir / "public"
         if (public / "README.md").exists():
             print(f"  open data (small cells suppressed): {public}  (README.md there)")
-        if args.command == "demo" and ok:
+        if args.command == "demo" and ok and not unchanged:
             analytical_note(settings, None, None)  # the first municipality, the latest year
     return 0 if ok else 1
 

@@ -121,7 +121,7 @@ def nightly_tick(
     if new:
         context.instance.add_dynamic_partitions(ACADEMIC_YEAR_PARTITIONS, new)
     plan = plan_ingestion(settings, entries)
-    if not plan.pending and publication_is_current(settings):
+    if not plan.pending and publication_is_current(settings, entries):
         return dg.SkipReason("no new or changed files; the reporting file is current")
     wanted = plan.years or years
     if not wanted:

@@ -20,7 +20,7 @@ from ingestion.landing import LandingEntry, academic_years, landing_problem, sca
 from orchestration.defs.automation import range_tags
 from orchestration.defs.failures import HOST, HOST_TAG
 from orchestration.defs.ingestion import raw_asset_key
-from orchestration.defs.transform import add_year_partitions
+from orchestration.defs.transform import FULL_REFRESH_TAG, add_year_partitions
 from orchestration.pipeline.planning import plan_ingestion
 from orchestration.pipeline.progress import Progress, files_to_read
 from orchestration.publishing.gate import PublishBlockedError, refuse
@@ -83,7 +83,8 @@ class Runner:
             print(self.progress.summary(), flush=True)
             return result.success
 
-    def warehouse(self) -> bool:
+    def warehouse(self, *, full: bool = False) -> bool:
+        """``warehouse_job``: dbt (incremental unless ``full``), then publish."""
         with self.progress.stages.stage("run_warehouse"):
             job = self.defs.resolve_job_def("warehouse_job")
             print(
@@ -94,7 +95,7 @@ class Runner:
             result = job.execute_in_process(
                 instance=self.instance,
                 run_config=QUIET,
-                tags=CLI_TAGS,
+                tags={**CLI_TAGS, **({FULL_REFRESH_TAG: "true"} if full else {})},
                 raise_on_error=False,
             )
             if not result.success:
@@ -117,8 +118,10 @@ class Runner:
             print(exc, file=sys.stderr)
         return True
 
-    def refresh(self, *, everything: bool = False) -> bool:
-        """Ingest what changed (or every year), rebuild the warehouse, publish."""
+    def refresh(self, *, everything: bool = False, full: bool = False) -> bool:
+        """Ingest what changed (or every year), rebuild the warehouse (whole if ``full``),
+        publish. (Whether anything changed at all is decided before, without Dagster:
+        ``orchestration.cli.nothing_changed``.)"""
         if self.landing_refused():
             return False
         entries = self.record_scan()
@@ -142,7 +145,7 @@ class Runner:
                 )
         else:
             print("no new or changed landing files")
-        return self.warehouse() and ingest_ok
+        return self.warehouse(full=full) and ingest_ok
 
     def backfill(self, years: Sequence[int], sources: Sequence[str]) -> bool:
         if self.landing_refused():

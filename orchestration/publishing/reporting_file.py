@@ -96,8 +96,11 @@ def publish(
     *,
     run_id: str | None = None,
     checks: Sequence[dict[str, Any]] = (),
+    build_fingerprint: str | None = None,
 ) -> PublicationResult:
-    """Gate → build → verify → swap, against the warehouse as it is (no run, no Dagster)."""
+    """Gate → build → verify → swap, against the warehouse as it is (no run, no Dagster).
+    ``build_fingerprint``: what the warehouse was built from (``orchestration.pipeline.fingerprint``),
+    recorded so that a later refresh can tell that nothing changed since."""
     target = settings.reporting_path
     history = publication_history(target)
     decisions, decision_problems = read_decisions(settings.decisions_path)
@@ -140,6 +143,7 @@ def publish(
                 "published_at": published_at,
                 "run_id": run_id,
                 "lake_fingerprint": Lake(settings.lake_dir).fingerprint(),
+                "build_fingerprint": build_fingerprint,
                 "min_group_size": min_group_size,
                 "tables": json.dumps(tables, ensure_ascii=False),
                 "source_files": json.dumps(files, ensure_ascii=False),
@@ -277,7 +281,8 @@ def _write_publication(con, history: list[dict[str, Any]], row: dict[str, Any]) 
         f"create table {PUBLICATION_TABLE} (version integer primary key, published_at timestamp, "
         "run_id varchar, lake_fingerprint varchar, min_group_size integer, tables varchar, "
         "source_files varchar, check_results varchar, is_provisional boolean, "
-        "provisional_years varchar, waived_count integer, decisions varchar)"
+        "provisional_years varchar, waived_count integer, decisions varchar, "
+        "build_fingerprint varchar)"
     )
     con.execute(
         f"comment on table {PUBLICATION_TABLE} is 'One row per publication of this file: version, "

@@ -9,7 +9,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 export GX_ANALYTICS_ENABLED := False
 export DO_NOT_TRACK := 1
 
-.PHONY: demo test lint install ui docs bench clean constraints
+.PHONY: demo test lint install ui serve serve-test docs bench clean constraints
 .PHONY: superset superset-install superset-test superset-constraints
 
 $(STAMP): pyproject.toml constraints.txt
@@ -38,9 +38,19 @@ lint: $(STAMP)
 	MSOKO_WAREHOUSE_PATH=:memory: MSOKO_DATA_DIR=$(CURDIR)/build/lint $(VENV)/bin/sqlfluff lint dbt_project/models --disable-progress-bar --nocolor
 	$(VENV)/bin/mypy
 
-## make ui: the Dagster UI on the demo project (http://127.0.0.1:3000)
+## make ui: the Dagster UI on the demo project (http://127.0.0.1:3000), schedule and sensors
+## stopped until turned on in the UI; Ctrl-C or SIGTERM stops it (runs in flight are cancelled)
 ui: $(STAMP)
-	MSOKO_DEMO=1 $(VENV)/bin/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	MSOKO_DEMO=1 $(PY) -m orchestration.cli serve --no-automation --host 127.0.0.1 --port 3000
+
+## make serve: the served deployment on one machine (docs/operations.md): webserver + daemon,
+## the nightly and the landing sensor running; needs MSOKO_PSEUDONYM_SECRET (MSOKO_DEMO=1 for the demo)
+serve: $(STAMP)
+	$(PY) -m orchestration.cli serve --host 127.0.0.1 --port 3000
+
+## make serve-test: the served deployment tested as it runs (starts msoko serve itself)
+serve-test: $(STAMP)
+	$(PY) -m pytest -m daemon tests/test_service.py -q -p no:cacheprovider
 
 docs: $(STAMP)
 	MSOKO_DEMO=1 $(PY) -m orchestration.cli docs

@@ -35,7 +35,8 @@ SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 SEED_SQL = {
     "seed_subject_fct_codes": "select assessment_code, fct_code, subject_code from {csv}",
     "seed_ege_min_scores": "select cast(academic_year as integer) as academic_year, "
-    "subject_code, cast(min_score as integer) as min_score from {csv}",
+    "subject_code, cast(min_score as integer) as min_score, cast(min_mark as integer) as min_mark "
+    "from {csv}",
     "seed_ege_score_bands": "select cast(academic_year as integer) as academic_year, "
     "cast(mid_band_from as integer) as mid_band_from, cast(high_band_from as integer) "
     "as high_band_from, cast(top_score as integer) as top_score from {csv}",

@@ -174,8 +174,14 @@ select
     p.mark,
     case
         when p.test_score is not null then p.test_score >= m.min_score
-        when p.mark is not null then p.mark >= 3
+        when p.mark is not null then p.mark >= coalesce(m.min_mark, 3)
     end as passed_min,
+    -- base mathematics (ЕГЭ graded on a mark scale): below the seed's minimum mark
+    case
+        when p.test_score is not null then p.test_score < m.min_score
+        when p.mark is not null and m.min_mark is not null then p.mark < m.min_mark
+    end as is_below_min,
+    m.min_mark as min_mark_applied,
     case
         when p.test_score is null then null
         when p.test_score < m.min_score then 'below_min'
@@ -224,7 +230,10 @@ exam_rows as (
         case when count(e.mark) > 0 then count(*) filter (where e.mark = 3) end,
         case when count(e.mark) > 0 then count(*) filter (where e.mark = 4) end,
         case when count(e.mark) > 0 then count(*) filter (where e.mark = 5) end,
-        case when count(e.test_score) > 0 then count(*) filter (where e.score_band = 'below_min') end,
+        case
+            when count(e.test_score) > 0 then count(*) filter (where e.score_band = 'below_min')
+            when count(e.min_mark_applied) > 0 then count(*) filter (where e.is_below_min)
+        end,
         case when count(e.test_score) > 0 then count(*) filter (where e.score_band = 'min_to_60') end,
         case when count(e.test_score) > 0
             then count(*) filter (where e.score_band = 'from_61_to_80') end,

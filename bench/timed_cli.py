@@ -83,10 +83,11 @@ def dagster_runs(since: float) -> list[dict[str, Any]]:
 
 
 def dbt_run_results(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per-node timings of the dbt step of each warehouse run (dagster-dbt's target folder)."""
-    from ingestion.config import PROJECT_ROOT
+    """Per-node timings of the dbt step of each warehouse run (its target folder under the data
+    folder: ``orchestration.pipeline.dbt.dbt_run_folder``)."""
+    from ingestion.config import Settings
 
-    target = PROJECT_ROOT / "dbt_project" / "target"
+    target = Settings.from_env().data_dir / "dbt"
     out = []
     for run in runs:
         for folder in sorted(target.glob(f"warehouse_models-{run['run_id'][:7]}-*")):

@@ -12,6 +12,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 # DuckDB spills to disk beyond this; 2-core / 24 GiB machines were measured with it.
 DEFAULT_MEMORY_LIMIT = "8GB"
+# The nightly at 03:00 of the demo region (27, Хабаровский край): set per deployment.
+DEFAULT_NIGHTLY_CRON = "0 3 * * *"
+DEFAULT_TIMEZONE = "Asia/Vladivostok"
+ON = {"1", "on", "true", "yes"}
 
 
 def _path(var: str, default: Path) -> Path:
@@ -62,6 +66,18 @@ class Settings:
     keep_versions: int = 3
     # the gate refuses a published table that loses more than this share of its rows
     max_shrink_pct: float = 5.0
+    # A served deployment (`msoko serve`, the systemd units of deploy/): the nightly schedule and
+    # the landing sensor start running without a click. Off for `make ui`, the CLI and tests.
+    automation: bool = False
+    nightly_cron: str = DEFAULT_NIGHTLY_CRON
+    timezone: str = DEFAULT_TIMEZONE
+    # how often the daemon may evaluate the landing sensor and the dead-run monitor
+    sensor_interval_seconds: int = 60
+    # where a failed run is sent on (off when empty): a URL that receives the failure record as
+    # JSON (POST), and/or mail through an SMTP server ("host:port")
+    failure_webhook_url: str | None = field(default=None, repr=False)  # may carry a token
+    failure_mail_to: str | None = None
+    smtp_server: str = "localhost:25"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -97,6 +113,13 @@ class Settings:
             publish_group=os.environ.get("MSOKO_PUBLISH_GROUP") or None,
             keep_versions=int(os.environ.get("MSOKO_KEEP_PUBLICATIONS", "3")),
             max_shrink_pct=float(os.environ.get("MSOKO_MAX_SHRINK_PCT", "5")),
+            automation=os.environ.get("MSOKO_AUTOMATION", "").strip().lower() in ON,
+            nightly_cron=os.environ.get("MSOKO_NIGHTLY_CRON") or DEFAULT_NIGHTLY_CRON,
+            timezone=os.environ.get("MSOKO_TIMEZONE") or DEFAULT_TIMEZONE,
+            sensor_interval_seconds=int(os.environ.get("MSOKO_SENSOR_INTERVAL_SECONDS") or 60),
+            failure_webhook_url=os.environ.get("MSOKO_FAILURE_WEBHOOK_URL") or None,
+            failure_mail_to=os.environ.get("MSOKO_FAILURE_MAIL_TO") or None,
+            smtp_server=os.environ.get("MSOKO_SMTP_SERVER") or "localhost:25",
         )
 
     def secret(self) -> bytes:
@@ -104,7 +127,8 @@ class Settings:
         return load_secret(self.pseudonym_secret, self.demo)
 
     def export_env(self) -> dict[str, str]:
-        """The ``MSOKO_*`` variables that give another process these settings (no secret)."""
+        """The ``MSOKO_*`` variables that give another process these settings (no secret, no
+        webhook URL: it may carry a token)."""
         env = {
             "MSOKO_DATA_DIR": str(self.data_dir),
             "MSOKO_LANDING_DIR": str(self.landing_dir),
@@ -125,6 +149,15 @@ class Settings:
             env["MSOKO_PUBLISH_GROUP"] = self.publish_group
         env["MSOKO_KEEP_PUBLICATIONS"] = str(self.keep_versions)
         env["MSOKO_MAX_SHRINK_PCT"] = str(self.max_shrink_pct)
+        env.update(
+            MSOKO_AUTOMATION="on" if self.automation else "off",
+            MSOKO_NIGHTLY_CRON=self.nightly_cron,
+            MSOKO_TIMEZONE=self.timezone,
+            MSOKO_SENSOR_INTERVAL_SECONDS=str(self.sensor_interval_seconds),
+            MSOKO_SMTP_SERVER=self.smtp_server,
+        )
+        if self.failure_mail_to:
+            env["MSOKO_FAILURE_MAIL_TO"] = self.failure_mail_to
         return env
 
     def dbt_env(self) -> dict[str, str]:

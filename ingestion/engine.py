@@ -17,6 +17,7 @@ pupil key and are never part of an output.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import shutil
@@ -180,18 +181,26 @@ class Reader:
     def sniff(
         self, con: duckdb.DuckDBPyConnection, file: FileVersion, scratch: Path | None = None
     ) -> FileContext:
-        """The academic year (and context) of a file, from its first rows only."""
-        located = self._located_grids(con, file, scratch)
+        """The academic year (and context) of a file, from its first rows only: the first
+        ``HEAD_ROWS`` rows of each sheet, the first lines of a CSV file (nothing re-encoded to
+        disk, nothing registered in ``con``)."""
+        located = self._located_grids(con, file, scratch, head_only=True, register=False)
         for grid, _, _ in located:
             _drop_grid(con, grid)
         return _single_context(file, [ctx for _, _, ctx in located])
 
     def _located_grids(
-        self, con: duckdb.DuckDBPyConnection, file: FileVersion, scratch: Path | None = None
+        self,
+        con: duckdb.DuckDBPyConnection,
+        file: FileVersion,
+        scratch: Path | None = None,
+        *,
+        head_only: bool = False,
+        register: bool = True,
     ) -> list[tuple[Grid, Layout | str, FileContext | None]]:
         """Every sheet with its layout and context, or the reason it was not understood."""
         out: list[tuple[Grid, Layout | str, FileContext | None]] = []
-        grids = open_grids(con, file.path, scratch)
+        grids = open_grids(con, file.path, scratch, head_only=head_only, register=register)
         try:
             for grid in grids:
                 if grid.row_count == 0 or not self.accept_sheet(grid):
@@ -344,6 +353,29 @@ def crash_reason(sheet: str | None, exc: BaseException) -> str:
 _batch_counter = iter(range(1, 1 << 62))
 
 
+@dataclass
+class _Placed:
+    """A sheet of the batch that has a layout and a context: its rows go into the batch."""
+
+    file: FileVersion
+    grid: Grid
+    layout: Layout
+    ctx: FileContext
+
+
+@dataclass
+class _Cells:
+    """The cells of a batch on their way into one statement: a DuckDB table of
+    ``(_grid_id, _row, _cells)`` (CSV files are copied in as they are opened) and the Arrow
+    tables of the spreadsheets (inserted together, once)."""
+
+    table: str
+    sheets: list[pa.Table] = field(default_factory=list)
+    placed: dict[int, _Placed] = field(default_factory=dict)
+    labels: list[tuple[int, str, str]] = field(default_factory=list)  # grid, field, "header (D)"
+    next_id: int = 1
+
+
 def _read_files(
     con: duckdb.DuckDBPyConnection,
     reader: Reader,
@@ -352,45 +384,59 @@ def _read_files(
     scratch_dir: Path | None,
     batch_id: str,
 ) -> BatchResult:
+    """All files of a batch through one typing statement: the grids of every file (one row per
+    physical row, its cells as a list) are collected into one table with a grid id, and each
+    grid's layout — which cell holds which field, where its header is — is data joined to it,
+    so a thousand small workbooks cost one statement, not a thousand."""
     read_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     call = f"{batch_id}_{next(_batch_counter)}"
-    raw_table = f"batch_raw_{call}"
+    cells = _Cells(f"batch_cells_{call}")
     typed = f"batch_typed_{call}"
-    labels_table = f"grid_labels_{call}"
+    grids_view, ctx_table, labels_view = (
+        f"batch_grids_{call}",
+        f"batch_ctx_{call}",
+        f"batch_labels_{call}",
+    )
+    sheets_view = f"batch_sheets_{call}"
     summaries: list[dict[str, Any]] = []
-    labels: list[tuple[int, str, str]] = []  # grid id, field, "header (letter)"
-    grid_ids: dict[int, tuple[FileVersion, Grid, Layout, FileContext]] = {}
-    created = False
+    con.execute(
+        f"create temp table {cells.table} (_grid_id integer, _row bigint, _cells varchar[])"
+    )
     try:
         for file in files:
-            created = _read_file(
-                con, reader, file, scratch_dir, batch_id, read_at, raw_table, created,
-                summaries, labels, grid_ids,
-            )  # fmt: skip
-        if not created:
+            _read_file(con, reader, file, scratch_dir, batch_id, read_at, cells, summaries)
+        if not cells.placed:
             empty = _empty_outputs(reader)
             return BatchResult(batch_id, empty[0], empty[1], _summary_table(summaries))
-        con.execute(
-            f"create or replace temp table {labels_table} "
-            "(grid_id integer, field_name varchar, column_label varchar)"
-        )
-        if labels:
-            con.executemany(f"insert into {labels_table} values (?, ?, ?)", labels)
-        con.execute(f"create or replace temp table {typed} as {_typing_sql(reader, raw_table)}")
+        if cells.sheets:
+            sheets = pa.concat_tables(cells.sheets, promote_options="default")
+            width = sum(1 for name in sheets.column_names if name.startswith("c"))
+            listed = ", ".join(f"c{i}" for i in range(width)) if width else ""
+            con.register(sheets_view, sheets)
+            con.execute(
+                f"insert into {cells.table} select _grid_id, _row, "
+                f"{f'[{listed}]' if width else '[]::varchar[]'} from {sheets_view}"
+            )
+        con.register(grids_view, _grid_table(reader, cells.placed))
+        con.register(labels_view, _labels_table(cells.labels))
+        _create_ctx_table(con, reader, cells.placed, ctx_table)
+        raw = _raw_sql(reader, cells.table, grids_view, ctx_table)
+        con.execute(f"create or replace temp table {typed} as {_typing_sql(reader, f'({raw})')}")
         params = {}
         if any(f.personal for f in reader.fields) or reader.pupil_level:
             assert secret is not None
             ipad, opad = hmac_pads(secret)
             params = {"ipad": ipad, "opad": opad}
         rows = _fetch_arrow(con, _output_sql(reader, typed, batch_id), params)
-        quarantine = _fetch_arrow(con, _quarantine_sql(reader, typed, batch_id, labels_table))
-        summaries += _grid_summaries(con, reader, typed, grid_ids, batch_id, read_at)
+        quarantine = _fetch_arrow(con, _quarantine_sql(reader, typed, batch_id, labels_view))
+        summaries += _grid_summaries(con, reader, typed, cells.placed, batch_id, read_at)
         return BatchResult(batch_id, rows, quarantine, _summary_table(summaries))
     finally:
-        for name in (raw_table, typed, labels_table):
+        for name in (cells.table, typed, ctx_table):
             con.execute(f"drop table if exists {name}")
-        for _, grid, _, _ in grid_ids.values():
-            _drop_grid(con, grid)
+        for name in (sheets_view, grids_view, labels_view):
+            with contextlib.suppress(Exception):  # not registered: the batch ended early
+                con.unregister(name)
 
 
 def _read_file(
@@ -400,19 +446,18 @@ def _read_file(
     scratch_dir: Path | None,
     batch_id: str,
     read_at: dt.datetime,
-    raw_table: str,
-    created: bool,
+    cells: _Cells,
     summaries: list[dict[str, Any]],
-    labels: list[tuple[int, str, str]],
-    grid_ids: dict[int, tuple[FileVersion, Grid, Layout, FileContext]],
-) -> bool:
-    """Register one file's grids and insert their cells into the batch's raw table; a file that
-    cannot be read or crashes is summarised as unreadable and leaves nothing behind."""
+) -> None:
+    """Open one file, find each sheet's layout and context, and add its cells to the batch; a
+    file that cannot be read or crashes is summarised as unreadable and leaves nothing behind."""
     sheet: str | None = None
     mine: list[int] = []
+    sheets_before = len(cells.sheets)
+    copied = False
     located: list[tuple[Grid, Layout | str, FileContext | None]] = []
     try:
-        located = reader._located_grids(con, file, scratch_dir)
+        located = reader._located_grids(con, file, scratch_dir, register=False)
         _single_context(file, [ctx for _, _, ctx in located])
         for grid, layout, ctx in located:
             sheet = grid.sheet
@@ -425,36 +470,44 @@ def _read_file(
                     )
                 )  # fmt: skip
                 continue
-            grid_id = len(grid_ids) + 1
-            grid_ids[grid_id] = (file, grid, layout, ctx)
+            grid_id = cells.next_id
+            cells.next_id += 1
+            cells.placed[grid_id] = _Placed(file, grid, layout, ctx)
             mine.append(grid_id)
             for name, column in layout.columns.items():
-                labels.append(
+                cells.labels.append(
                     (grid_id, name, f"{layout.labels[name]} ({grid.column_label(column)})")
                 )
-            select = _grid_projection(reader, grid_id, file, grid, layout, ctx, batch_id)
-            if not created:
-                con.execute(f"create or replace temp table {raw_table} as {select}")
-                created = True
+            if grid.table is not None:
+                cells.sheets.append(
+                    grid.table.append_column(
+                        "_grid_id", pa.array([grid_id] * grid.table.num_rows, pa.int32())
+                    )
+                )
             else:
-                con.execute(f"insert into {raw_table} {select}")
-        return created
+                copied = True
+                listed = ", ".join(grid.columns)
+                con.execute(
+                    f"insert into {cells.table} select {grid_id}, _row, [{listed}] from {grid.view}"
+                )
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
-        if created and mine:
-            con.execute(f"delete from {raw_table} where _grid_id in ({', '.join(map(str, mine))})")
+        if copied:
+            ids = ", ".join(map(str, mine))
+            con.execute(f"delete from {cells.table} where _grid_id in ({ids})")
         for grid_id in mine:
-            grid_ids.pop(grid_id, None)
-        labels[:] = [label for label in labels if label[0] not in mine]
-        for grid, _, _ in located:
-            _drop_grid(con, grid)
+            cells.placed.pop(grid_id, None)
+        del cells.sheets[sheets_before:]
+        cells.labels[:] = [label for label in cells.labels if label[0] not in mine]
         reason = exc.reason if isinstance(exc, UnreadableFileError) else crash_reason(sheet, exc)
         summaries[:] = [s for s in summaries if s["source_file"] != file.relative_path]
         summaries.append(
             _summary(reader, file, None, batch_id, None, "unreadable", reason, read_at)
         )
-        return created
+    finally:
+        for grid, _, _ in located:  # the cells are copied: views and re-encoded copies go now
+            _drop_grid(con, grid)
 
 
 # "Всего участников: 98": a file that states how many data rows it holds is checked against
@@ -466,7 +519,7 @@ def _grid_summaries(
     con: duckdb.DuckDBPyConnection,
     reader: Reader,
     typed: str,
-    grid_ids: dict[int, tuple[FileVersion, Grid, Layout, FileContext]],
+    placed: dict[int, _Placed],
     batch_id: str,
     read_at: dt.datetime,
 ) -> list[dict[str, Any]]:
@@ -496,7 +549,13 @@ def _grid_summaries(
     by_grid = {row[0]: row for row in counts}
     out = []
     rejected_files: dict[str, str] = {}
-    for grid_id, (file, grid, layout, ctx) in grid_ids.items():
+    for grid_id, where_from in placed.items():
+        file, grid, layout, ctx = (
+            where_from.file,
+            where_from.grid,
+            where_from.layout,
+            where_from.ctx,
+        )
         row = by_grid.get(grid_id, (grid_id, 0, 0, 0, 0, None, None, 0, None, None))
         _, in_grid, loaded, quarantined, skipped, reasons, declared, counted = row[:8]
         stray_row, stray_column = row[8:]
@@ -572,10 +631,11 @@ def _show_delimiter(delimiter: str | None) -> str:
 
 
 def _drop_grid(con: duckdb.DuckDBPyConnection, grid: Grid) -> None:
-    try:
-        con.unregister(grid.view)
-    except Exception:
-        con.execute(f"drop view if exists {grid.view}")
+    if grid.view is not None:
+        try:
+            con.unregister(grid.view)
+        except Exception:
+            con.execute(f"drop view if exists {grid.view}")
     if grid.scratch_file is not None:
         grid.scratch_file.unlink(missing_ok=True)
     if grid.scratch_owned_dir is not None:
@@ -606,80 +666,157 @@ def _lit(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _grid_projection(
-    reader: Reader,
-    grid_id: int,
-    file: FileVersion,
-    grid: Grid,
-    layout: Layout,
-    ctx: FileContext,
-    batch_id: str,
-) -> str:
-    cols = grid.columns
-    label = "coalesce(" + ", ".join(f"msoko_clean({c})" for c in cols) + ")" if cols else "null"
-    # list functions, not chains of "+": a wide sheet must not exceed the parser's depth limit
-    nonempty = (
-        "len(list_filter([" + ", ".join(f"msoko_clean({c})" for c in cols) + "], "
-        "lambda x: x is not null))"
-        if cols
-        else "0"
+def _grid_table(reader: Reader, placed: dict[int, _Placed]) -> pa.Table:
+    """One row per grid of the batch: its lineage, where its header is, which cell (1-based
+    position in ``_cells``) holds each field, the header texts a repeated header row repeats,
+    and the columns without a header (a value there holds the row back)."""
+    ctx_ids: dict[tuple[str, ...], int] = {}
+    rows: list[dict[str, Any]] = []
+    for grid_id, p in placed.items():
+        grid, layout = p.grid, p.layout
+        # a data row that repeats the header texts (headers repeated on every printed page);
+        # numeric headers (task numbers "1", "2" of a ВПР form) match data, not a header
+        repeats = [
+            {"pos": _position(layout.columns[name]), "text": _last_header_part(text).lower()}
+            for name, text in layout.labels.items()
+            if _last_header_part(text) and not _last_header_part(text).replace(".", "").isdigit()
+        ]
+        # Cells in a column with no header at all (a stray value in column XFD, a row shifted
+        # right) are not silently ignored: the row is quarantined with the column named.
+        mapped = set(layout.columns.values())
+        unheaded = [
+            {"pos": i + 1, "label": grid.column_label(c)}
+            for i, c in enumerate(grid.columns)
+            if c not in mapped
+            and not any(
+                (
+                    grid.head[r - 1][i]
+                    if r - 1 < len(grid.head) and i < len(grid.head[r - 1])
+                    else None
+                )
+                for r in layout.header_rows
+            )
+        ]
+        key = tuple(_lit(p.ctx.values.get(name)) for name in reader.context_columns)
+        row = {
+            "_grid_id": grid_id,
+            "source_file": p.file.relative_path,
+            "source_sheet": grid.sheet,
+            "file_sha256": p.file.sha256,
+            "academic_year": p.ctx.academic_year,
+            "region_code": p.file.region_code,
+            "_ctx_id": ctx_ids.setdefault(key, len(ctx_ids) + 1),
+            "header_first": min(layout.header_rows),
+            "header_last": max(layout.header_rows),
+            "repeats": repeats,
+            "repeat_min": min(2, len(repeats)),
+            "unheaded": unheaded,
+        }
+        for f in reader.fields:
+            column = layout.columns.get(f.name)
+            row[f"p_{f.name}"] = _position(column) if column else None
+        rows.append(row)
+    schema = pa.schema(
+        [
+            ("_grid_id", pa.int32()),
+            ("source_file", pa.string()),
+            ("source_sheet", pa.string()),
+            ("file_sha256", pa.string()),
+            ("academic_year", pa.int32()),
+            ("region_code", pa.string()),
+            ("_ctx_id", pa.int32()),
+            ("header_first", pa.int32()),
+            ("header_last", pa.int32()),
+            ("repeats", pa.list_(pa.struct([("pos", pa.int32()), ("text", pa.string())]))),
+            ("repeat_min", pa.int32()),
+            ("unheaded", pa.list_(pa.struct([("pos", pa.int32()), ("label", pa.string())]))),
+            *((f"p_{f.name}", pa.int32()) for f in reader.fields),
+        ]
     )
-    header_first, header_last = min(layout.header_rows), max(layout.header_rows)
-    # a data row that repeats the header texts (headers repeated on every printed page)
-    repeats = [
-        f"(lower(msoko_clean({layout.columns[name]})) = {_lit(_last_header_part(text).lower())})::int"
-        for name, text in layout.labels.items()
-        # numeric headers (task numbers "1", "2" of a ВПР form) match data, not a repeated header
-        if _last_header_part(text) and not _last_header_part(text).replace(".", "").isdigit()
-    ]
-    header_like = (
-        f"list_sum([{', '.join(repeats)}]) >= {min(2, len(repeats))}" if repeats else "false"
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _position(grid_column: str) -> int:
+    """ "c3" -> 4: the 1-based position of a grid column in a row's list of cells."""
+    return int(grid_column[1:]) + 1
+
+
+def _labels_table(labels: list[tuple[int, str, str]]) -> pa.Table:
+    return pa.table(
+        {
+            "grid_id": pa.array([g for g, _, _ in labels], pa.int32()),
+            "field_name": pa.array([f for _, f, _ in labels], pa.string()),
+            "column_label": pa.array([c for _, _, c in labels], pa.string()),
+        }
     )
-    # Cells in a column with no header at all (a stray value in column XFD, a row shifted
-    # right) are not silently ignored: the row is quarantined with the column named.
-    mapped = set(layout.columns.values())
-    unheaded = [
-        c
-        for i, c in enumerate(cols)
-        if c not in mapped
-        and not any(
-            (grid.head[r - 1][i] if r - 1 < len(grid.head) and i < len(grid.head[r - 1]) else None)
-            for r in layout.header_rows
-        )
-    ]
-    stray = (
-        "list_filter(["
+
+
+def _create_ctx_table(
+    con: duckdb.DuckDBPyConnection, reader: Reader, placed: dict[int, _Placed], table: str
+) -> None:
+    """The distinct per-file context values of the batch (a title's subject and date, a
+    registry's as-of date), typed by SQL casts of their literals, keyed as ``_grid_table``
+    keys them."""
+    if not reader.context_columns:
+        return
+    seen: dict[tuple[str, ...], int] = {}
+    for p in placed.values():
+        key = tuple(_lit(p.ctx.values.get(name)) for name in reader.context_columns)
+        seen.setdefault(key, len(seen) + 1)
+    values = ", ".join(
+        "("
         + ", ".join(
-            f"{{'column': {_lit(grid.column_label(c))}, 'value': msoko_clean({c})}}"
-            for c in unheaded
+            [str(ctx_id)]
+            + [
+                f"cast({literal} as {sql_type})"
+                for literal, sql_type in zip(key, reader.context_columns.values(), strict=True)
+            ]
         )
-        + "], lambda x: x.value is not null)[1]"
-        if unheaded
-        else 'null::struct("column" varchar, "value" varchar)'
+        + ")"
+        for key, ctx_id in seen.items()
     )
-    select = [
-        f"{grid_id} as _grid_id",
-        f"{_lit(file.relative_path)}::varchar as source_file",
-        f"{_lit(grid.sheet)}::varchar as source_sheet",
-        "_row::integer as source_row",
-        f"{_lit(file.sha256)}::varchar as file_sha256",
-        f"{ctx.academic_year} as academic_year",
-        f"{_lit(file.region_code)}::varchar as region_code",
+    names = ", ".join(["_ctx_id", *(f"ctx_{name}" for name in reader.context_columns)])
+    con.execute(
+        f"create or replace temp table {table} as select * from (values {values}) v({names})"
+    )
+
+
+def _raw_sql(reader: Reader, cells: str, grids: str, ctx_table: str) -> str:
+    """Every physical row of the batch with its lineage, its position relative to the header,
+    its label (first non-empty cell), whether it repeats the header or holds a value in a
+    column without a header, and each field's cell as written (``f_``) and cleaned (``t_``)."""
+    ctx = [f"x.ctx_{name}" for name in reader.context_columns]
+    join = f"left join {ctx_table} x on x._ctx_id = r._ctx_id" if ctx else ""
+    fields = [
+        f"r._cells[r.p_{f.name}] as f_{f.name}, r._clean[r.p_{f.name}] as t_{f.name}"
+        for f in reader.fields
     ]
-    for name, sql_type in reader.context_columns.items():
-        select.append(f"cast({_lit(ctx.values.get(name))} as {sql_type}) as ctx_{name}")
-    select += [
-        f"case when _row < {header_first} then (case when {nonempty} = 0 then 'blank' else 'title' end) "
-        f"when _row <= {header_last} then 'header' end as _pre",
-        f"{label}::varchar as _label",
-        f"{nonempty} as _nonempty",
-        f"{header_like} as _header_like",
-        f"{stray} as _stray",
-    ]
-    for f in reader.fields:
-        column = layout.columns.get(f.name)
-        select.append(f"{column if column else 'null::varchar'} as f_{f.name}")
-    return f"select {', '.join(select)} from {grid.view}"
+    return f"""
+        select r._grid_id, r.source_file, r.source_sheet, r._row::integer as source_row,
+               r.file_sha256, r.academic_year, r.region_code, {"".join(c + ", " for c in ctx)}
+               case when r._row < r.header_first
+                        then (case when len(r._present) = 0 then 'blank' else 'title' end)
+                    when r._row <= r.header_last then 'header' end as _pre,
+               r._present[1]::varchar as _label,
+               len(r._present) as _nonempty,
+               case when r.repeat_min = 0 then false
+                    else list_sum(list_transform(r.repeats, lambda rep:
+                        (lower(r._clean[rep.pos]) = rep.text)::int)) >= r.repeat_min
+               end as _header_like,
+               list_filter(list_transform(r.unheaded, lambda u:
+                   {{'column': u.label, 'value': r._clean[u.pos]}}),
+                   lambda x: x.value is not null)[1] as _stray,
+               {", ".join(fields)}
+        from (
+            select c._grid_id, c._row, c._cells, c._clean,
+                   list_filter(c._clean, lambda x: x is not null) as _present,
+                   g.* exclude (_grid_id)
+            from (select *, list_transform(_cells, lambda x: msoko_clean(x)) as _clean
+                  from {cells}) c
+            join {grids} g on g._grid_id = c._grid_id
+        ) r
+        {join}
+    """
 
 
 def _last_header_part(text: str) -> str:
@@ -710,20 +847,40 @@ def _typing_sql(reader: Reader, raw_table: str) -> str:
     typed_cols: list[str] = []
     error_items: list[str] = []
     for f in reader.fields:
-        cleaned_cols.append(f"msoko_clean(f_{f.name}) as t_{f.name}")
-        if not f.personal:
-            cleaned_cols.append(f"msoko_excel_error(msoko_clean(f_{f.name})) as xe_{f.name}")
-        if f.kind not in ("text", "code"):
-            cleaned_cols.append(f"msoko_missing_kind(msoko_clean(f_{f.name})) as k_{f.name}")
-            cleaned_cols.append(f"msoko_number(msoko_clean(f_{f.name})) as n_{f.name}")
-            if f.kind == "measure":
-                cleaned_cols.append(f"msoko_comparator(msoko_clean(f_{f.name})) as cmp_{f.name}")
+        t = f"t_{f.name}"  # the cleaned cell (msoko_clean), computed once per cell upstream
+        if f.kind in ("text", "code"):
+            if not f.personal:
+                cleaned_cols.append(f"msoko_excel_error({t}) as xe_{f.name}")
+        else:
+            # Fast path: a cell that casts to a number as it is (most cells of most files) is
+            # that number, not missing, not an error value, with no comparator or percent part;
+            # only the others go through the cleaning rules (same results, a fraction of the
+            # regular-expression work).
+            q = f"q_{f.name}"
+            cleaned_cols.append(f"try_cast({t} as double) as {q}")
+            if not f.personal:
                 cleaned_cols.append(
-                    f"msoko_number(msoko_drop_comparator(msoko_clean(f_{f.name}))) as nc_{f.name}"
+                    f"case when {q} is null then msoko_excel_error({t}) else false end "
+                    f"as xe_{f.name}"
+                )
+            cleaned_cols.append(
+                f"case when {q} is null then msoko_missing_kind({t}) end as k_{f.name}"
+            )
+            cleaned_cols.append(f"coalesce({q}, msoko_number({t})) as n_{f.name}")
+            if f.kind == "measure":
+                cleaned_cols.append(
+                    f"case when {q} is null then msoko_comparator({t}) end as cmp_{f.name}"
+                )
+                cleaned_cols.append(
+                    f"coalesce({q}, msoko_number(msoko_drop_comparator({t}))) as nc_{f.name}"
                 )
             if f.kind == "count_pct":
-                cleaned_cols.append(f"msoko_count_part(msoko_clean(f_{f.name})) as cp_{f.name}")
-                cleaned_cols.append(f"msoko_pct_part(msoko_clean(f_{f.name})) as pp_{f.name}")
+                cleaned_cols.append(
+                    f"case when {q} is null then msoko_count_part({t}) end as cp_{f.name}"
+                )
+                cleaned_cols.append(
+                    f"case when {q} is null then msoko_pct_part({t}) end as pp_{f.name}"
+                )
         value, error, extra = _field_sql(f)
         typed_cols.append(f"{value} as v_{f.name}")
         typed_cols += [f"{expr} as v_{name}" for name, expr in extra.items()]
@@ -754,7 +911,7 @@ def _typing_sql(reader: Reader, raw_table: str) -> str:
             select *, {skip} as _skip_reason from {raw_table}
         ),
         cleaned as (
-            select *, {", ".join(cleaned_cols)} from classified
+            select *{"".join(", " + c for c in cleaned_cols)} from classified
         ),
         typed as (
             select *, {", ".join(typed_cols)} from cleaned

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from ingestion.normalize import clean_text, header_key, unspace_letters
@@ -71,8 +72,90 @@ class LayoutError(Exception):
     """A sheet whose header cannot be found; the message says what is missing."""
 
 
-def _label(cell: str | None) -> str:
-    return header_key(unspace_letters(clean_text(cell)))
+@lru_cache(maxsize=1 << 16)
+def _label_of(text: str) -> str:
+    return header_key(unspace_letters(clean_text(text)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _clean(text: str) -> str:
+    return clean_text(text)
+
+
+def _label(cell: object) -> str:
+    """A header cell as aliases are written (``header_key`` form); memoised: the same few header
+    texts recur in thousands of files."""
+    return "" if cell is None else _label_of(str(cell))
+
+
+def _text(cell: object) -> str:
+    return "" if cell is None else _clean(str(cell))
+
+
+class _FieldIndex:
+    """The aliases of a reader's fields as dictionaries, so that a header candidate is matched
+    by a lookup per cell rather than by comparing every cell with every alias.
+
+    ``match`` gives exactly what the plain rule gives — for each field in declared order, the
+    leftmost cell not taken by an earlier field that one of its aliases matches
+    (``Field.matches``) — and remembers its answer per distinct header text: thousands of files
+    share a few headers. Which fields a cell text can be is remembered per text too.
+    """
+
+    def __init__(self, fields: Sequence[Field]):
+        self.fields = tuple(fields)
+        self.exact: dict[str, tuple[int, ...]] = {}
+        self.prefixes: list[tuple[str, int]] = []
+        for i, f in enumerate(self.fields):
+            for alias in f.headers:
+                if alias.endswith("*"):
+                    self.prefixes.append((alias[:-1], i))
+                elif i not in self.exact.get(alias, ()):
+                    self.exact[alias] = (*self.exact.get(alias, ()), i)
+        # a field name given twice: the later field takes the name (and frees the earlier cell)
+        self.repeated_names = len({f.name for f in self.fields}) < len(self.fields)
+        self.fields_of = lru_cache(maxsize=1 << 16)(self._fields_of)
+        self.match = lru_cache(maxsize=1 << 14)(self._match)
+
+    def _fields_of(self, label: str) -> tuple[int, ...]:
+        """The fields (indices, ascending) one of whose aliases matches ``label``."""
+        found = set(self.exact.get(label, ()))
+        found.update(i for prefix, i in self.prefixes if label.startswith(prefix))
+        return tuple(sorted(found))
+
+    def candidates(self, labels: Sequence[str]) -> int:
+        """How many cells match at least one field: an upper bound of what ``match`` maps."""
+        return sum(1 for label in labels if label and self.fields_of(label))
+
+    def _match(self, labels: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+        """(field name, position) pairs, in the order the fields were first matched."""
+        positions: list[list[int]] = [[] for _ in self.fields]
+        for position, label in enumerate(labels):
+            if label:
+                for i in self.fields_of(label):
+                    positions[i].append(position)
+        mapping: dict[str, int] = {}
+        used: set[int] = set()
+        for f, found in zip(self.fields, positions, strict=True):
+            if self.repeated_names:
+                used = set(mapping.values())
+            for position in found:
+                if position not in used:
+                    mapping[f.name] = position
+                    used.add(position)
+                    break
+        return tuple(mapping.items())
+
+
+_INDEXES: dict[int, tuple[Sequence[Field], _FieldIndex]] = {}
+
+
+def _index(fields: Sequence[Field]) -> _FieldIndex:
+    hit = _INDEXES.get(id(fields))
+    if hit is None or hit[0] is not fields:
+        hit = (fields, _FieldIndex([f for f in fields if f.headers]))
+        _INDEXES[id(fields)] = hit
+    return hit[1]
 
 
 def find_layout(
@@ -86,55 +169,55 @@ def find_layout(
     Raises ``LayoutError`` naming the missing required headers of the best candidate.
     """
     header_fields = [f for f in fields if f.headers]
-    best: tuple[int, tuple[int, ...], dict[str, int], dict[str, str]] | None = None
-    for index, row in enumerate(head):
-        if sum(1 for cell in row if clean_text(cell)) < min_matched:
+    index = _index(fields)
+    best: tuple[int, tuple[int, ...], tuple[tuple[str, int], ...], int] | None = None
+    for row_index, row in enumerate(head):
+        if sum(1 for cell in row if _text(cell)) < min_matched:
             continue
-        candidates: list[tuple[tuple[int, ...], list[str], list[str]]] = []
-        single = [_label(cell) for cell in row]
-        candidates.append(((index + 1,), single, [clean_text(c) for c in row]))
-        if index > 0:
-            upper = _forward_filled(head[index - 1])
-            pair = [
+        single = tuple(_label(cell) for cell in row)
+        candidates: list[tuple[tuple[int, ...], tuple[str, ...]]] = [((row_index + 1,), single)]
+        if row_index > 0:
+            upper = _forward_filled(head[row_index - 1])
+            pair = tuple(
                 (f"{_label(u)} {lab}".strip() if lab else _label(u))
                 for u, lab in zip(upper, single, strict=False)
-            ]
-            written = [
-                " / ".join(t for t in (clean_text(u), clean_text(c)) if t)
-                for u, c in zip(upper, row, strict=False)
-            ]
-            candidates.append(((index, index + 1), pair, written))
-        for rows, labels, written in candidates:
-            mapping: dict[str, int] = {}
-            texts: dict[str, str] = {}
-            for f in header_fields:
-                for position, label in enumerate(labels):
-                    if label and position not in mapping.values() and f.matches(label):
-                        mapping[f.name] = position
-                        texts[f.name] = written[position]
-                        break
-            score = len(mapping) * 2 + (1 if len(rows) == 1 else 0)  # prefer one header row
+            )
+            candidates.append(((row_index, row_index + 1), pair))
+        for rows, labels in candidates:
+            bonus = 1 if len(rows) == 1 else 0  # prefer one header row
+            if best is not None and index.candidates(labels) * 2 + bonus <= best[0]:
+                continue  # cannot beat the best candidate so far (a data row, usually)
+            mapping = index.match(labels)
+            score = len(mapping) * 2 + bonus
             if best is None or score > best[0]:
-                best = (score, rows, mapping, texts)
+                best = (score, rows, mapping, row_index)
     if best is None or len(best[2]) < min_matched:
         expected = ", ".join(f'"{f.headers[0]}"' for f in header_fields if f.header_required)
         raise LayoutError(
             f"no header row found in the first {len(head)} rows (expected columns such as "
             f"{expected or ', '.join(f.headers[0] for f in header_fields[:4])})"
         )
-    _, rows, mapping, texts = best
-    missing = [f for f in header_fields if f.header_required and f.name not in mapping]
+    _, rows, matched, row_index = best
+    found: dict[str, int] = dict(matched)
+    row = head[row_index]
+    if len(rows) == 1:
+        texts = {name: _text(row[position]) for name, position in found.items()}
+    else:
+        upper = _forward_filled(head[row_index - 1])
+        texts = {
+            name: " / ".join(t for t in (_text(upper[position]), _text(row[position])) if t)
+            for name, position in found.items()
+        }
+    missing = [f for f in header_fields if f.header_required and f.name not in found]
     if missing:
         raise LayoutError(
             f"header found in row {rows[-1]} but without the column(s) "
             + ", ".join(f'"{f.headers[0]}"' for f in missing)
         )
-    title_lines = [
-        " ".join(clean_text(c) for c in row if clean_text(c)) for row in head[: rows[0] - 1]
-    ]
+    title_lines = [" ".join(_text(c) for c in row if _text(c)) for row in head[: rows[0] - 1]]
     return Layout(
         header_rows=rows,
-        columns={name: f"c{pos}" for name, pos in mapping.items()},
+        columns={name: f"c{pos}" for name, pos in found.items()},
         labels=texts,
         title_lines=[t for t in title_lines if t],
     )
@@ -145,7 +228,7 @@ def _forward_filled(row: Sequence[str | None]) -> list[str | None]:
     filled: list[str | None] = []
     last: str | None = None
     for cell in row:
-        if clean_text(cell):
+        if _text(cell):
             last = cell
         filled.append(last)
     return filled

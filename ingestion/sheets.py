@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from ingestion.normalize import excel_column_letter
@@ -46,11 +47,18 @@ class UnreadableFileError(Exception):
 
 @dataclass
 class Grid:
-    """One sheet (or one CSV file) registered in a DuckDB connection as view ``view``."""
+    """One sheet (or one CSV file): its cells, with their true rows and columns.
+
+    A CSV file is a DuckDB view ``view`` over the file (re-encoded if needed); a spreadsheet's
+    cells are the Arrow ``table`` (``c0``, ``c1``, …, ``_row``), registered as ``view`` too unless
+    the caller asked otherwise (``open_grids(register=False)``: the batch reader concatenates
+    the tables of all its sheets instead). A grid opened with ``head_only`` holds the first
+    ``HEAD_ROWS`` rows only (``head``), enough to find the header and the academic year.
+    """
 
     path: Path
     sheet: str | None
-    view: str
+    view: str | None
     column_positions: list[int]  # absolute 0-based column index of c0, c1, …
     row_count: int  # physical rows read, blank rows included
     is_csv: bool
@@ -67,6 +75,8 @@ class Grid:
     swallowed_lines: tuple[int, int] | None = None
     # CSV: lines that are exactly empty (DuckDB's reader returns no record for them)
     empty_line_count: int = 0
+    # a spreadsheet's cells: c0, c1, … (string) and _row (the Excel row number)
+    table: pa.Table | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -99,9 +109,17 @@ def _new_view_name() -> str:
 
 
 def open_grids(
-    con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    scratch_dir: Path | None = None,
+    *,
+    head_only: bool = False,
+    register: bool = True,
 ) -> list[Grid]:
-    """Register every sheet of ``path`` as a grid view in ``con``."""
+    """Every sheet of ``path`` as a grid: registered as a view in ``con`` (``register``), or, for
+    a spreadsheet, as its Arrow table only. ``head_only`` reads the first ``HEAD_ROWS`` rows of
+    each sheet (a CSV file: its first lines, nothing re-encoded to disk): what the landing scan
+    needs to find a file's academic year."""
     suffix = path.suffix.lower()
     if not path.exists():
         raise UnreadableFileError(path, "file does not exist")
@@ -110,20 +128,25 @@ def open_grids(
     if suffix in SPREADSHEET_SUFFIXES:
         grids: list[Grid] = []
         try:
-            grids.extend(_spreadsheet_grids(con, path))
+            grids.extend(_spreadsheet_grids(con, path, head_only=head_only, register=register))
         except BaseException:
             for grid in grids:  # a later sheet failed: the earlier ones leave nothing behind
-                con.unregister(grid.view)
+                if grid.view is not None:
+                    con.unregister(grid.view)
             raise
         return grids
     if suffix in CSV_SUFFIXES:
+        if head_only:
+            return [_csv_head_grid(path)]
         return [_csv_grid(con, path, scratch_dir)]
     raise UnreadableFileError(
         path, f"unsupported file type '{suffix}': expected one of {sorted(SUPPORTED_SUFFIXES)}"
     )
 
 
-def _spreadsheet_grids(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Grid]:
+def _spreadsheet_grids(
+    con: duckdb.DuckDBPyConnection, path: Path, *, head_only: bool, register: bool
+) -> Iterator[Grid]:
     import fastexcel
 
     try:
@@ -132,10 +155,13 @@ def _spreadsheet_grids(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[G
         _reraise_fatal(exc)
         raise UnreadableFileError(path, f"not a readable spreadsheet ({_first_line(exc)})") from exc
     errors = excel_error_cells(path)
+    n_rows = HEAD_ROWS if head_only else None
     for sheet_name in reader.sheet_names:
         try:
             # skip_rows=0 keeps leading empty rows, so index i is Excel row i + 1.
-            sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
+            sheet = reader.load_sheet(
+                sheet_name, header_row=None, dtypes="string", skip_rows=0, n_rows=n_rows
+            )
             positions = [info.absolute_index for info in sheet.available_columns()]
             table = sheet.to_arrow()
         except BaseException as exc:
@@ -146,20 +172,30 @@ def _spreadsheet_grids(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[G
         if isinstance(table, pa.RecordBatch):
             table = pa.Table.from_batches([table])
         columns = dict(zip(positions, table.columns, strict=True))
-        if errors.get(sheet_name):
-            columns = _with_error_cells(columns, table.num_rows, errors[sheet_name])
+        cells = errors.get(sheet_name)
+        if cells and head_only:
+            cells = [cell for cell in cells if cell[0] < HEAD_ROWS]
+        if cells:
+            columns = _with_error_cells(columns, table.num_rows, cells)
         # A stray cell far to the right (column XFD) makes a sheet 16,384 columns wide: only
         # columns that hold something are kept, each with its true position for messages.
         kept = sorted(p for p, c in columns.items() if c.null_count < len(c))
         rows = max((len(c) for c in columns.values()), default=0)
         table = pa.table(
             {f"c{i}": columns[p] for i, p in enumerate(kept)}
-            | {"_row": pa.array(range(1, rows + 1), pa.int64())}
+            | {"_row": pa.array(np.arange(1, rows + 1, dtype=np.int64))}
         )
-        view = _new_view_name()
-        con.register(view, table)
-        head = [list(row.values())[:-1] for row in table.slice(0, HEAD_ROWS).to_pylist()]
-        yield Grid(path, sheet_name, view, kept, rows, False, head)
+        view = None
+        if register:
+            view = _new_view_name()
+            con.register(view, table)
+        head_columns = [columns[p].slice(0, HEAD_ROWS).to_pylist() for p in kept]
+        head = (
+            [list(row) for row in zip(*head_columns, strict=True)]
+            if head_columns
+            else [[] for _ in range(min(rows, HEAD_ROWS))]
+        )
+        yield Grid(path, sheet_name, view, kept, rows, False, head, table=table)
 
 
 # Excel's error values: a formula that failed is not a value (and not an empty cell either).
@@ -268,9 +304,8 @@ def _first_line(exc: BaseException) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | None) -> Grid:
-    data = path.read_bytes()
-    source = path
+def _utf8_text(path: Path, data: bytes) -> tuple[bytes, bool]:
+    """The bytes of a CSV file as UTF-8 with ``\\n`` line ends, and whether they changed."""
     text_changed = False
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
         try:
@@ -299,6 +334,63 @@ def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | No
         text_changed = True
     if not data.strip():
         raise UnreadableFileError(path, "the file holds no text")
+    return data, text_changed
+
+
+# Windows-1251 leaves one byte undefined: a file holding it is not Windows-1251 text.
+_CP1251_UNDEFINED = b"\x98"
+# The landing scan re-encodes at least this much of a CSV file (and up to the line after its
+# first HEAD_ROWS lines): the delimiter is sniffed from the first 64 KB of the UTF-8 text.
+_HEAD_BYTES = 1 << 17
+_HEAD_LIMIT = 1 << 20
+
+
+def _csv_head_grid(path: Path) -> Grid:
+    """The first lines of a CSV file as a grid that is not registered anywhere, for the landing
+    scan. The encoding is decided on the whole file exactly as a full read decides it (a cheap
+    check: a Windows-1251 file fails as UTF-8 at its first letter), but only the head is
+    re-encoded and parsed: a file is transcoded once, when it is read."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16_without_bom(data):
+        text, _ = _utf8_text(path, data)  # rare: decoded in full, as a read does
+        head = text[:_HEAD_LIMIT]
+    else:
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        end = _head_end(data)
+        head = data[:end]
+        if _not_utf8(data):
+            if _CP1251_UNDEFINED in data:
+                raise UnreadableFileError(path, "text is neither UTF-8 nor Windows-1251")
+            head = head.decode("cp1251").encode("utf-8")
+        if b"\r" in head:
+            head = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if not data.strip():
+            raise UnreadableFileError(path, "the file holds no text")
+    delimiter = _sniff_delimiter(head[:65536].decode("utf-8", errors="replace"))
+    rows = _csv_head(head, delimiter, None)
+    return Grid(path, None, None, list(range(max(map(len, rows), default=1))), max(1, len(rows)),
+                True, rows)  # fmt: skip
+
+
+def _head_end(data: bytes) -> int:
+    """Where the head of a CSV file ends: after its first HEAD_ROWS lines and at least
+    ``_HEAD_BYTES``, at a line end, within ``_HEAD_LIMIT`` (or the whole file)."""
+    end = 0
+    for _ in range(HEAD_ROWS + 1):
+        found = data.find(b"\n", end)
+        if found < 0:
+            return min(len(data), _HEAD_LIMIT)
+        end = found + 1
+    if end < _HEAD_BYTES:
+        found = data.find(b"\n", _HEAD_BYTES)
+        end = len(data) if found < 0 else found + 1
+    return min(end, _HEAD_LIMIT)
+
+
+def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | None) -> Grid:
+    source = path
+    data, text_changed = _utf8_text(path, path.read_bytes())
     owned_dir = None
     if text_changed:
         # the copy holds the input's text (names included): an owner-only folder, deleted
@@ -313,7 +405,8 @@ def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | No
         delimiter = _sniff_delimiter(data[:65536].decode("utf-8", errors="replace"))
         # no fixed line-length limit: DuckDB's default (2 MB) aborted whole files
         max_line = max(2 << 20, len(data) + 1)
-        width = _max_fields(con, source, delimiter, max_line)
+        lines = _LineCounts(data)
+        width = lines.max_fields(delimiter)
         # DuckDB's reader drops empty lines; map its record number back to the physical line.
         empty_lines = _empty_line_numbers(data)
         total_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
@@ -343,8 +436,9 @@ def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | No
                 f"select * exclude (ordinality), ordinality as _row from ({scan})"
             )
         head = _csv_head(data, delimiter, width)
-        foreign, lines = _foreign_delimiter_lines(data, delimiter)
-        swallowed = _swallowed_lines(con, view, width, delimiter)
+        foreign, foreign_lines = lines.foreign_delimiter_lines(delimiter)
+        # only a quoted cell can hold a line break: without a quote there is nothing to look for
+        swallowed = _swallowed_lines(con, view, width, delimiter) if b'"' in data else None
     except BaseException:
         if source != path:
             source.unlink(missing_ok=True)
@@ -361,7 +455,7 @@ def _csv_grid(con: duckdb.DuckDBPyConnection, path: Path, scratch_dir: Path | No
         head,
         scratch_file=source if source != path else None,
         scratch_owned_dir=owned_dir,
-        foreign_delimiter_lines=lines,
+        foreign_delimiter_lines=foreign_lines,
         foreign_delimiter=foreign,
         swallowed_lines=swallowed,
         empty_line_count=len(empty_lines),
@@ -398,39 +492,81 @@ def _looks_utf16_without_bom(data: bytes) -> bool:
     return max(zeros_even, zeros_odd) > 0.4 * half and min(zeros_even, zeros_odd) < 0.05 * half
 
 
-def _foreign_delimiter_lines(data: bytes, delimiter: str) -> tuple[str | None, list[int]]:
-    """Lines with no field delimiter of the file but several of another one (1-based numbers).
+class _LineCounts:
+    """How many times each candidate delimiter occurs on each line of a CSV text (UTF-8, ``\\n``
+    line ends), counted once with NumPy instead of a Python loop over the lines (or another
+    DuckDB scan of the file)."""
 
-    A file whose lines switch between ';' and ',' is not a file with a third of its rows
-    "broken": it is a file that cannot be trusted at all (the reader rejects it by name).
-    """
-    text = data.decode("utf-8", errors="replace").split("\n")
-    counts = sorted((line.count(delimiter) for line in text if line.count(delimiter)), reverse=True)
-    typical = counts[len(counts) // 2] if counts else 0
-    if typical < 2:
-        return None, []
-    found: dict[str, list[int]] = {}
-    for number, line in enumerate(text, start=1):
-        if delimiter in line or not line.strip():
-            continue
-        for other in (";", ",", "\t", "|"):
-            if other != delimiter and line.count(other) >= max(2, typical // 2):
-                found.setdefault(other, []).append(number)
-                break
-    if not found:
-        return None, []
-    other, lines = max(found.items(), key=lambda item: len(item[1]))
-    return other, lines
+    CANDIDATES = (";", ",", "\t", "|")
+
+    def __init__(self, data: bytes):
+        self.data = data
+        buffer = np.frombuffer(data, dtype=np.uint8)
+        self.newlines = np.flatnonzero(buffer == 10)
+        self.line_count = len(self.newlines) + 1  # as ``data.split(b"\\n")`` gives them
+        self._buffer = buffer
+        self._counts: dict[str, np.ndarray] = {}
+
+    def per_line(self, delimiter: str) -> np.ndarray:
+        if delimiter not in self._counts:
+            found = np.flatnonzero(self._buffer == ord(delimiter))
+            lines = np.searchsorted(self.newlines, found)  # newlines before each occurrence
+            self._counts[delimiter] = np.bincount(lines, minlength=self.line_count)
+        return self._counts[delimiter]
+
+    def max_fields(self, delimiter: str) -> int:
+        """Fields on the widest line, so that no cell is dropped (quoted delimiters can only
+        overcount). A line is counted up to its first \\x1f, as DuckDB's line reader did."""
+        if b"\x1f" in self.data:
+            return 1 + max(
+                line.split(b"\x1f", 1)[0].count(delimiter.encode())
+                for line in self.data.split(b"\n")
+            )
+        return 1 + int(self.per_line(delimiter).max(initial=0))
+
+    def foreign_delimiter_lines(self, delimiter: str) -> tuple[str | None, list[int]]:
+        """Lines with no field delimiter of the file but several of another one (1-based numbers).
+
+        A file whose lines switch between ';' and ',' is not a file with a third of its rows
+        "broken": it is a file that cannot be trusted at all (the reader rejects it by name).
+        """
+        counts = self.per_line(delimiter)
+        with_delimiter = counts[counts > 0]
+        if not len(with_delimiter):
+            return None, []
+        typical = int(np.sort(with_delimiter)[::-1][len(with_delimiter) // 2])
+        if typical < 2:
+            return None, []
+        undecided = counts == 0
+        found: dict[str, list[int]] = {}
+        for other in self.CANDIDATES:
+            if other == delimiter:
+                continue
+            hits = undecided & (self.per_line(other) >= max(2, typical // 2))
+            if hits.any():
+                found[other] = [int(i) + 1 for i in np.flatnonzero(hits)]
+                undecided &= ~hits  # a line counts for the first other delimiter it has
+        if not found:
+            return None, []
+        # the most frequent; on a tie, the one met first in the file
+        ordered = sorted(found.items(), key=lambda item: item[1][0])
+        other, lines = max(ordered, key=lambda item: len(item[1]))
+        return other, lines
 
 
-def _csv_head(data: bytes, delimiter: str, width: int) -> list[list[str | None]]:
+def _csv_head(data: bytes, delimiter: str, width: int | None) -> list[list[str | None]]:
+    """The first ``HEAD_ROWS`` lines as rows of ``width`` cells (``None``: as wide as the widest
+    of them)."""
     import csv
     import io
 
     lines = data[: 1 << 20].decode("utf-8", errors="replace").split("\n")[:HEAD_ROWS]
     csv.field_size_limit(1 << 30)  # no fixed limit on a cell (the default is 128 KB)
+    records = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter, quotechar='"'))
+    if width is None:
+        width = max((len(record) for record in records), default=1)
     rows: list[list[str | None]] = []
-    for record in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter, quotechar='"'):
+    for record in records:
         cells: list[str | None] = [cell if cell != "" else None for cell in record[:width]]
         rows.append(cells + [None] * (width - len(cells)))
     while len(rows) < len(lines):
@@ -457,17 +593,6 @@ def _sniff_delimiter(head: str) -> str:
         if typical >= 1 and score > best_score:
             best, best_score = candidate, score
     return best
-
-
-def _max_fields(con: duckdb.DuckDBPyConnection, source: Path, delimiter: str, max_line: int) -> int:
-    """Widest line, so that no cell is dropped (quoted delimiters can only overcount)."""
-    row = con.execute(
-        f"select max(length(line) - length(replace(line, '{_sql_str(delimiter)}', ''))) "
-        f"from read_csv('{_sql_str(source)}', columns={{'line': 'VARCHAR'}}, delim=chr(31), "
-        "quote='', escape='', header=false, auto_detect=false, strict_mode=false, "
-        f"max_line_size={max_line})"
-    ).fetchone()
-    return int(row[0] or 0) + 1 if row else 1
 
 
 def _empty_line_numbers(data: bytes) -> list[int]:

@@ -1,10 +1,14 @@
 """``msoko`` — run the warehouse from the command line, through Dagster.
 
     msoko demo                       generate the demo landing data, run everything, print figures
-    msoko refresh                    ingest new/changed files, rebuild, publish (what the nightly does)
+    msoko refresh [--all] [--full]   ingest new/changed files, rebuild, publish (what the nightly
+                                     does); nothing at all when nothing changed since the last
+                                     publication; --full rebuilds everything regardless
     msoko backfill --from 2021 --to 2023 [--source ege_rcoi]
                                      re-ingest a range of academic years as one run, then publish
-    msoko status                     what the published reporting file holds
+    msoko status                     what the published reporting file holds, the last failed run
+    msoko serve [--host --port]      the Dagster UI and daemon in the foreground (schedule and
+                                     sensors on); stops cleanly on SIGTERM/SIGINT
 
 Every run is a Dagster run recorded in ``$DAGSTER_HOME`` (see it in ``make ui``).
 """
@@ -18,15 +22,8 @@ from pathlib import Path
 from ingestion.config import PROJECT_ROOT, Settings, private_files
 from orchestration.pipeline.progress import Progress
 
-DAGSTER_YAML = """\
-# Written by `msoko` when missing. One writer for the warehouse file is ensured by a file lock
-# (orchestration/pipeline/locking.py), which survives killed runs; ingestion writes only Parquet.
-telemetry:
-  enabled: false
-run_retries:
-  enabled: true
-  max_retries: 1
-"""
+# copied into $DAGSTER_HOME when it has none (deploy/dagster/dagster.postgres.yaml: Postgres)
+DAGSTER_YAML = PROJECT_ROOT / "deploy" / "dagster" / "dagster.yaml"
 
 
 def entry_point_environment() -> None:
@@ -44,12 +41,21 @@ def dagster_instance():
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML)
+        config.write_text(DAGSTER_YAML.read_text(encoding="utf-8"), encoding="utf-8")
     return dg.DagsterInstance.get()
 
 
 def status(settings: Settings) -> tuple[str, bool]:
-    """What the published file holds, or why there is nothing to show (never a traceback)."""
+    """What the published file holds, or why there is nothing to show (never a traceback), and
+    the last failed run (its record needs no warehouse: a nightly that failed before publishing
+    shows too)."""
+    from orchestration.reports.headline import last_failure_lines
+
+    text, known = _published(settings)
+    return "\n".join([text, *last_failure_lines(settings)]), known
+
+
+def _published(settings: Settings) -> tuple[str, bool]:
     from orchestration.publishing.reporting_file import store_of
     from orchestration.reports.headline import headline
 
@@ -73,6 +79,25 @@ def status(settings: Settings) -> tuple[str, bool]:
         return f"the published file {settings.reporting_path} cannot be summarised: {exc}", False
 
 
+def nothing_changed(settings: Settings) -> bool:
+    """Say so and return True when the published file was built from the landing folder, the
+    lake and the project exactly as they are now (``orchestration.pipeline.fingerprint``): then
+    nothing is ingested, rebuilt or republished. Decided without Dagster or dbt."""
+    from orchestration.pipeline.fingerprint import unchanged_publication
+
+    unchanged = unchanged_publication(settings)
+    if unchanged is None:
+        return False
+    print(
+        f"nothing changed since publication version {unchanged.version} "
+        f"({unchanged.published_at} UTC): no new or changed landing files ({unchanged.files} "
+        "files), the same manifests, dbt project, package version and due dates — nothing "
+        "rebuilt, nothing republished (`msoko refresh --full` rebuilds anyway)",
+        flush=True,
+    )
+    return True
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="msoko", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -80,15 +105,39 @@ def parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--regenerate", action="store_true", help="rewrite the demo files")
     p_refresh = sub.add_parser("refresh", help="ingest new/changed files, rebuild, publish")
     p_refresh.add_argument("--all", action="store_true", help="re-check every academic year")
+    p_refresh.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild and republish even when nothing changed: every model rebuilt, "
+        "the incremental ones whole (add --all to re-check every academic year too)",
+    )
     p_back = sub.add_parser("backfill", help="re-ingest a range of academic years, then publish")
     p_back.add_argument("--from", dest="year_from", type=int, required=True)
     p_back.add_argument("--to", dest="year_to", type=int, required=True)
     p_back.add_argument("--source", action="append", default=[], help="only this source")
-    sub.add_parser("status", help="print what the reporting file holds")
+    sub.add_parser("status", help="print what the reporting file holds and the last failure")
     sub.add_parser(
         "catalog",
         help="rewrite the published catalog's views for where the data folder is now "
         "(after moving or copying it)",
+    )
+    p_serve = sub.add_parser(
+        "serve", help="the Dagster UI and daemon in the foreground (the served deployment)"
+    )
+    p_serve.add_argument(
+        "--host", default="127.0.0.1", help="the UI has no authentication: see docs/operations.md"
+    )
+    p_serve.add_argument("--port", type=int, default=3000)
+    p_serve.add_argument(
+        "--no-automation",
+        dest="automation",
+        action="store_false",
+        help="leave the schedule and the sensors stopped (make ui)",
+    )
+    p_serve.add_argument(
+        "--cancel-runs",
+        action="store_true",
+        help="only cancel the served runs in flight and wait for them (the units' ExecStop)",
     )
     sub.add_parser("docs", help="build the dbt documentation site (one offline HTML file)")
     p_note = sub.add_parser(
@@ -131,22 +180,41 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
 
         print(f"dbt docs (open in a browser, works offline): {build_docs(settings)}")
         return 0
-    from orchestration.defs.runs import Runner
+    if args.command == "serve":
+        from orchestration.defs.serve import cancel_and_wait, serve
 
-    runner = Runner(settings, dagster_instance(), progress or Progress(terminal=True))
-    if args.command == "demo":
-        ok = runner.demo(regenerate=args.regenerate)
-    elif args.command == "refresh":
-        ok = runner.refresh(everything=args.all)
+        if args.cancel_runs:
+            return cancel_and_wait(dagster_instance())
+        code = serve(settings, dagster_instance(), args.host, args.port, args.automation)
+        # Everything is stopped: skip the interpreter's teardown, 1.5–2 s of the imported
+        # libraries' finalisers measured here, so that SIGTERM ends the process within 10 s.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    unchanged = False
+    if (args.command == "refresh" and not args.full) or (
+        args.command == "demo" and not args.regenerate and any(settings.landing_dir.glob("*/*"))
+    ):
+        unchanged = nothing_changed(settings)
+    if unchanged:
+        ok = True
     else:
-        ok = runner.backfill(list(range(args.year_from, args.year_to + 1)), args.source)
+        from orchestration.defs.runs import Runner
+
+        runner = Runner(settings, dagster_instance(), progress or Progress.for_terminal())
+        if args.command == "demo":
+            ok = runner.demo(regenerate=args.regenerate)
+        elif args.command == "refresh":
+            ok = runner.refresh(everything=args.all, full=args.full)
+        else:
+            ok = runner.backfill(list(range(args.year_from, args.year_to + 1)), args.source)
     print(f"done in {time.monotonic() - started:.0f} s" + ("" if ok else " — WITH FAILURES"))
     if settings.reporting_path.exists():
         print(status(settings)[0])
         public = settings.data_dir / "public"
         if (public / "README.md").exists():
             print(f"  open data (small cells suppressed): {public}  (README.md there)")
-        if args.command == "demo" and ok:
+        if args.command == "demo" and ok and not unchanged:
             analytical_note(settings, None, None)  # the first municipality, the latest year
             share_outputs(settings.data_dir, settings.reports_dir, settings.publish_group)
     return 0 if ok else 1

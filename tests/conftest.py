@@ -30,6 +30,7 @@ class PipelineRun:
     truth_dir: Path
     env: dict[str, str]
     output: str
+    errors: str = ""  # the run's stderr: with output, what the terminal showed
 
     @property
     def reporting(self) -> Path:
@@ -89,8 +90,9 @@ class PipelineRun:
             "DAGSTER_HOME": str(dest / "dagster_home"),
         }
         return PipelineRun(
-            dest, dest / "data", dest / "dagster_home", self.truth_dir, env, self.output
-        )
+            dest, dest / "data", dest / "dagster_home", self.truth_dir, env, self.output,
+            self.errors,
+        )  # fmt: skip
 
 
 def pipeline_env(root: Path) -> dict[str, str]:
@@ -116,5 +118,6 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     root, truth_dir = base / "run", base / "truth"  # the truth (with names) is outside data/
     generate(root / "landing", truth_dir, seed=7, scale="tiny")
     run = PipelineRun(root, root / "data", root / "dagster_home", truth_dir, pipeline_env(root), "")
-    run.output = run.cli("refresh", "--all").stdout
+    result = run.cli("refresh", "--all")
+    run.output, run.errors = result.stdout, result.stderr
     return run

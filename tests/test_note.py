@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.reports import formats
 from tests.conftest import PipelineRun
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
@@ -129,11 +130,12 @@ def test_the_note_renders_in_chromium_with_the_mart_figures(
             "and municipality_name = ? and academic_year = ?",
             [MUNICIPALITY, YEAR],
         ).fetchone()
+        # the municipality's share is the mart's (issue 14.4: blanked groups out of numerator
+        # and denominator alike), no longer summed from the school rows here
         dynamics = con.execute(
-            "select round(100.0 * sum(low_result_count) / sum(participants_count), 2) "
-            "from marts.fct_assessment_result f join marts.dim_school s using (school_id) "
-            "where s.municipality_name = ? and f.academic_year = ? "
-            "and f.assessment_code = 'vpr' and f.subject_code = 'math'",
+            "select pct_low_result from marts.mart_territory_results "
+            "where territory_level = 'municipality' and municipality_name = ? "
+            "and academic_year = ? and assessment_code = 'vpr' and subject_code = 'math'",
             [MUNICIPALITY, YEAR],
         ).fetchone()
     finally:
@@ -141,12 +143,18 @@ def test_the_note_renders_in_chromium_with_the_mart_figures(
     assert len(forms) >= 3  # the two annual forms and seed 000's half-year form
     for n, (_, _, in_form, achieved, strict) in enumerate(forms, start=1):
         summary = parsed.texts[f"indicators-{n}-summary"]
+        # Russian formats (issue 18): «72,7 %» with a no-break space
         match = re.search(
-            r"Из (\d+) показателей достигли плановый показатель (\d+), что составляет ([\d.]+)%",
+            r"Из (\d+) показателей достигли плановый показатель (\d+), что составляет "
+            r"([\d,]+)\u00a0%",
             summary,
         )
         assert match, summary
-        assert (int(match[1]), int(match[2]), float(match[3])) == (in_form, achieved, strict)
+        assert (int(match[1]), int(match[2]), float(match[3].replace(",", "."))) == (
+            in_form,
+            achieved,
+            strict,
+        )
         assert len(parsed.tables[f"indicators-{n}"]) - 1 == in_form
     seed_000 = next(
         parsed.texts[f"indicators-{n}-summary"]
@@ -154,9 +162,9 @@ def test_the_note_renders_in_chromium_with_the_mart_figures(
         if form[2] == 15 and form[3] == 10
     )
     assert "В форме указано" in seed_000, "the form's unsupported summary is shown beside"
-    assert parsed.tables["mechanisms"][-1][4] == str(total[0])
+    assert parsed.tables["mechanisms"][-1][4] == formats.number(total[0])
     vpr_math = next(r for r in parsed.tables["dynamics"] if r[0] == "ВПР, математика")
-    assert vpr_math[-1] == str(dynamics[0])
+    assert vpr_math[-1] == formats.number(dynamics[0])
 
 
 def test_one_school_note_shows_the_school_rows_of_the_marts(
@@ -196,7 +204,7 @@ def test_one_school_note_shows_the_school_rows_of_the_marts(
     assert markers > 0 and len(rows) == markers
     assert all(r[5] for r in rows)  # every row names its markers
     assert any("M2" in r[5] for r in rows) and any("M4" in r[5] for r in rows)
-    assert parsed.tables["profile"][1][1] == str(pupils)
+    assert parsed.tables["profile"][1][1] == formats.integer(pupils)
     assert "positive-dynamics" not in parsed.tables  # a municipality's figure
     # a name that fits several schools is refused, naming them
     refused = run.cli("note", "--school", "СОШ", "--year", str(year), check=False)

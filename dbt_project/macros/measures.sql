@@ -41,3 +41,9 @@
     {%- set digits = digits if digits is not none else var('msoko:pct_digits') -%}
     round(({{ current }}) - ({{ previous }}), {{ digits }})
 {%- endmacro %}
+
+{#- A number written into a Russian text (a reason, evidence): the decimal comma, as the
+    reports show every number (72.5 → «72,5»). For text columns only; measures stay numbers. -#}
+{% macro ru_decimal(value) -%}
+    replace(cast({{ value }} as varchar), '.', ',')
+{%- endmacro %}

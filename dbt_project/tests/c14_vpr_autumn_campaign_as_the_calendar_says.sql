@@ -1,6 +1,7 @@
 {#- C14 (DOMAIN §9, warn): a ВПР file's autumn flag agrees with the academic_years seed (autumn
     waves 2020 and 2022 belong to the programme year before). -#}
-{{ config(severity='warn') }}
+{#- meta.dagster.ref: the asset its check belongs to (a singular test on several models must name it, or dagster-dbt warns on every run) -#}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'stg_vpr_fisoko__school_results'}}}) }}
 
 select
     r.academic_year,

@@ -1,4 +1,5 @@
-{{ config(severity='error') }}
+{#- meta.dagster.ref: the asset its check belongs to (a singular test on several models must name it, or dagster-dbt warns on every run) -#}
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_exam_result'}}}) }}
 {#- DOMAIN §9 C8: an ОГЭ primary score lies within [0, the scale's maximum] of its subject and
     year, and the mark is the one the scale (seed oge_mark_scales) gives for it — or one lower
     in Russian and mathematics, where the literacy / geometry conditions can lower it. Results

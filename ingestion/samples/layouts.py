@@ -26,6 +26,9 @@ REGISTRY_HEADER = [
 ]
 # The registry of a year with reorganisations: a sixteenth column P names the successor.
 REGISTRY_SUCCESSOR_HEADER = [*REGISTRY_HEADER, "Код правопреемника"]
+# The optional ОКТМО column (Q): the demo's latest snapshot gives it, typed as a number (the
+# way Excel keeps it: 08901000 → 8901000); the earlier ones do not.
+REGISTRY_OKTMO_HEADER = [*REGISTRY_SUCCESSOR_HEADER, "ОКТМО"]
 # The list of registry changes of a year.
 CHANGES_HEADER = [
     "№ п/п",

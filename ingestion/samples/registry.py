@@ -23,6 +23,7 @@ rows go to quarantine, and the warehouse carries the school over that year's gap
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -30,8 +31,13 @@ from typing import Any
 
 import numpy as np
 
+from ingestion.config import DBT_PROJECT_DIR
 from ingestion.samples import world as w
-from ingestion.samples.layouts import CHANGES_HEADER, REGISTRY_SUCCESSOR_HEADER
+from ingestion.samples.layouts import (
+    CHANGES_HEADER,
+    REGISTRY_OKTMO_HEADER,
+    REGISTRY_SUCCESSOR_HEADER,
+)
 from ingestion.samples.writers import SheetWriter, Truth, write_xlsx
 
 
@@ -182,6 +188,13 @@ def _bad(value: str) -> str:
     return value[:-1] + str((int(value[-1]) + 1) % 10)
 
 
+def demo_oktmo() -> dict[str, str]:
+    """The demo municipalities' ОКТМО codes: the seed municipality_oktmo (one definition)."""
+    seed = DBT_PROJECT_DIR / "seeds" / "municipality_oktmo.csv"
+    with open(seed, newline="", encoding="utf-8") as handle:
+        return {r["municipality_name"]: r["oktmo"] for r in csv.DictReader(handle)}
+
+
 def write_registry(
     landing: Path,
     truth: Truth,
@@ -196,7 +209,9 @@ def write_registry(
         [f"Реестр общеобразовательных организаций Хабаровского края на 01.09.{year}"], "skipped"
     )
     sheet.add([], "skipped")
-    sheet.add(REGISTRY_SUCCESSOR_HEADER, "skipped")
+    with_oktmo = year == plan.years[-1]  # the optional column, in the latest snapshot only
+    oktmo = demo_oktmo() if with_oktmo else {}
+    sheet.add(REGISTRY_OKTMO_HEADER if with_oktmo else REGISTRY_SUCCESSOR_HEADER, "skipped")
     codes = {s.school_code: plan.code(s, year) for s in region.schools}
     i = 0
     for s in region.schools:
@@ -237,6 +252,11 @@ def write_registry(
                 ogrn,
                 status,
                 successor,
+                *(
+                    [int(oktmo[s.municipality]) if s.municipality in oktmo else ""]
+                    if with_oktmo
+                    else []
+                ),
             ],
             "quarantined" if bad else "loaded",
         )

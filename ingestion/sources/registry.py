@@ -70,6 +70,10 @@ class RegistryReader(Reader):
             required=True,
         ),
         Field("msu_code", keys("Код МСУ", "Код МО"), "code", pattern=r"\d{1,4}"),
+        # optional: the municipality's ОКТМО (ОК 033-2013), 8 digits (11 for a settlement);
+        # typed as a number, Excel drops its leading zero (08603000 → 8603000): staging puts it
+        # back. Without the column the seed municipality_oktmo names the municipality's code.
+        Field("oktmo", keys("ОКТМО", "Код ОКТМО", "ОКТМО МО"), "code", pattern=r"\d{7,8}(\d{3})?"),
         Field("school_type", keys("Тип ОО", "Тип", "Вид ОО"), required=True),
         Field(
             "parent_school_code",
@@ -102,6 +106,8 @@ class RegistryReader(Reader):
         ),
     )
     context_columns = {"as_of_date": "date"}
+    # 2: the optional ОКТМО column is read (files read before are read again, once)
+    reader_version = 2
     row_checks = (
         (INN_CHECK_FAILS.format(col="v_inn"), "inn", "ИНН check digit does not match"),
         (OGRN_CHECK_FAILS.format(col="v_ogrn"), "ogrn", "ОГРН check digit does not match"),

@@ -9,11 +9,16 @@
 - ``warehouse_after_ingest``: when an ingest run succeeds, runs ``warehouse_job``;
 - ``nightly_refresh``: every night, ingests whatever the sensor has not (or everything when the
   published file is stale), and the chain above publishes.
+
+``automation(settings)`` builds the schedule and the sensors of a deployment: running by default
+where it is served (``Settings.automation``: ``msoko serve``, the units of deploy/systemd), stopped
+in ``make ui``, the CLI and tests until someone turns them on; the cron, its timezone and the
+sensors' interval are settings too (a test serves a nightly of every minute).
 """
 
 import dagster as dg
 
-from ingestion.config import Settings
+from ingestion.config import DEFAULT_NIGHTLY_CRON, DEFAULT_TIMEZONE, Settings
 from ingestion.landing import academic_years, landing_problem, scan_landing
 from orchestration.defs.ingestion import RAW_GROUP, raw_asset_key
 from orchestration.defs.partitions import ACADEMIC_YEAR_PARTITIONS, academic_year_partitions
@@ -23,8 +28,10 @@ from orchestration.pipeline.planning import plan_ingestion, publication_is_curre
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
-NIGHTLY_CRON = "0 3 * * *"
-TIMEZONE = "Asia/Vladivostok"  # the demo region (27, Хабаровский край); set per deployment
+NIGHTLY_CRON = DEFAULT_NIGHTLY_CRON  # MSOKO_NIGHTLY_CRON
+TIMEZONE = DEFAULT_TIMEZONE  # MSOKO_TIMEZONE
+# Dagster's own default for run-status sensors: how soon a finished run is followed up
+RUN_STATUS_INTERVAL_SECONDS = 30
 
 ingest_job = dg.define_asset_job(
     "ingest_job",
@@ -59,16 +66,11 @@ def _known_years(instance: dg.DagsterInstance) -> set[str]:
     return set(instance.get_dynamic_partitions(ACADEMIC_YEAR_PARTITIONS))
 
 
-@dg.sensor(
-    name="landing_files_sensor",
-    jobs=[ingest_job],
-    minimum_interval_seconds=60,
-    description="New, changed or removed landing files (by SHA-256) → ingest runs for exactly "
-    "the academic years and sources they affect. Unreadable or unplaced files are reported.",
-)
-def landing_files_sensor(
-    context: dg.SensorEvaluationContext, settings: dg.ResourceParam[Settings]
+def landing_files_tick(
+    context: dg.SensorEvaluationContext, settings: Settings
 ) -> dg.SensorResult | dg.SkipReason:
+    """New, changed or removed landing files (by SHA-256) → ingest runs for exactly the academic
+    years and sources they affect. Unreadable or unplaced files are reported."""
     problem = landing_problem(settings.landing_dir)
     if problem:  # a missing or emptied folder is never read as "every file was removed"
         context.log.warning(problem)
@@ -97,32 +99,19 @@ def landing_files_sensor(
     return dg.SensorResult(run_requests=requests, cursor=plan.landing_digest)
 
 
-@dg.run_status_sensor(
-    name="warehouse_after_ingest",
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[ingest_job],
-    request_job=warehouse_job,
-    description="An ingest run succeeded → rebuild the warehouse and publish.",
-)
-def warehouse_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+def warehouse_after_ingest_tick(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+    """An ingest run succeeded → rebuild the warehouse and publish."""
     return dg.RunRequest(
         run_key=f"after-{context.dagster_run.run_id}",
         tags={"msoko/after_ingest_run": context.dagster_run.run_id},
     )
 
 
-@dg.schedule(
-    name="nightly_refresh",
-    cron_schedule=NIGHTLY_CRON,
-    execution_timezone=TIMEZONE,
-    job=ingest_job,
-    description="Every night: ingest the academic years whose files changed (all years when "
-    "the published file is stale), then `warehouse_after_ingest` rebuilds and publishes. "
-    "Skips when nothing changed and the published file is current.",
-)
-def nightly_refresh(
-    context: dg.ScheduleEvaluationContext, settings: dg.ResourceParam[Settings]
+def nightly_tick(
+    context: dg.ScheduleEvaluationContext, settings: Settings
 ) -> dg.RunRequest | dg.SkipReason:
+    """Ingest the academic years whose files changed (all years when the published file is
+    stale); ``warehouse_after_ingest`` then rebuilds and publishes."""
     problem = landing_problem(settings.landing_dir)
     if problem:
         return dg.SkipReason(problem)
@@ -132,7 +121,7 @@ def nightly_refresh(
     if new:
         context.instance.add_dynamic_partitions(ACADEMIC_YEAR_PARTITIONS, new)
     plan = plan_ingestion(settings, entries)
-    if not plan.pending and publication_is_current(settings):
+    if not plan.pending and publication_is_current(settings, entries):
         return dg.SkipReason("no new or changed files; the reporting file is current")
     wanted = plan.years or years
     if not wanted:
@@ -141,3 +130,57 @@ def nightly_refresh(
         run_key=None,
         tags={**range_tags(wanted), "msoko/trigger": "nightly_refresh"},
     )
+
+
+def automation(
+    deployment: Settings,
+) -> tuple[list[dg.ScheduleDefinition], list[dg.SensorDefinition]]:
+    """The nightly schedule and the sensors of a deployment (on by default where served, the
+    cron and its timezone, the sensors' interval). A tick still reads its ``settings`` resource."""
+    on = deployment.automation
+    sensor_status = dg.DefaultSensorStatus.RUNNING if on else dg.DefaultSensorStatus.STOPPED
+    schedule_status = dg.DefaultScheduleStatus.RUNNING if on else dg.DefaultScheduleStatus.STOPPED
+
+    @dg.sensor(
+        name="landing_files_sensor",
+        jobs=[ingest_job],
+        minimum_interval_seconds=deployment.sensor_interval_seconds,
+        default_status=sensor_status,
+        description="New, changed or removed landing files (by SHA-256) → ingest runs for exactly "
+        "the academic years and sources they affect. Unreadable or unplaced files are reported.",
+    )
+    def landing_files_sensor(
+        context: dg.SensorEvaluationContext, settings: dg.ResourceParam[Settings]
+    ) -> dg.SensorResult | dg.SkipReason:
+        return landing_files_tick(context, settings)
+
+    @dg.run_status_sensor(
+        name="warehouse_after_ingest",
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[ingest_job],
+        request_job=warehouse_job,
+        minimum_interval_seconds=min(
+            RUN_STATUS_INTERVAL_SECONDS, deployment.sensor_interval_seconds
+        ),
+        default_status=sensor_status,
+        description="An ingest run succeeded → rebuild the warehouse and publish.",
+    )
+    def warehouse_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+        return warehouse_after_ingest_tick(context)
+
+    @dg.schedule(
+        name="nightly_refresh",
+        cron_schedule=deployment.nightly_cron,
+        execution_timezone=deployment.timezone,
+        job=ingest_job,
+        default_status=schedule_status,
+        description="Every night: ingest the academic years whose files changed (all years when "
+        "the published file is stale), then `warehouse_after_ingest` rebuilds and publishes. "
+        "Skips when nothing changed and the published file is current.",
+    )
+    def nightly_refresh(
+        context: dg.ScheduleEvaluationContext, settings: dg.ResourceParam[Settings]
+    ) -> dg.RunRequest | dg.SkipReason:
+        return nightly_tick(context, settings)
+
+    return [nightly_refresh], [landing_files_sensor, warehouse_after_ingest]

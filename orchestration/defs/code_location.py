@@ -3,14 +3,8 @@
 import dagster as dg
 
 from ingestion.config import Settings
-from orchestration.defs.automation import (
-    ingest_job,
-    landing_files_sensor,
-    landing_scan_job,
-    nightly_refresh,
-    warehouse_after_ingest,
-    warehouse_job,
-)
+from orchestration.defs.automation import automation, ingest_job, landing_scan_job, warehouse_job
+from orchestration.defs.failures import failure_sensors
 from orchestration.defs.ingestion import raw_assets
 from orchestration.defs.publish import public_export, reporting_file
 from orchestration.defs.resources import progress_resource, settings_resource
@@ -23,7 +17,10 @@ def build_definitions(
 ) -> dg.Definitions:
     """The whole graph. The CLI passes the ``Settings`` it built and a reporter that prints;
     the daemon and the UI get settings read from the environment when a run or tick starts,
-    and a silent reporter."""
+    and a silent reporter. The schedule's and sensors' own attributes (running by default where
+    served, the cron, the interval) are read when the code location loads."""
+    deployment = settings or Settings.from_env()
+    schedules, sensors = automation(deployment)
     return dg.Definitions(
         assets=[
             *raw_assets,
@@ -34,8 +31,8 @@ def build_definitions(
             public_export,
         ],
         jobs=[ingest_job, warehouse_job, landing_scan_job],
-        schedules=[nightly_refresh],
-        sensors=[landing_files_sensor, warehouse_after_ingest],
+        schedules=schedules,
+        sensors=[*sensors, *failure_sensors(deployment)],
         resources={
             "settings": settings_resource(settings),
             "progress": progress_resource(progress),

@@ -4,6 +4,7 @@ import dagster as dg
 
 from ingestion.config import Settings
 from orchestration.defs.transform import TRANSLATOR, warehouse_models
+from orchestration.pipeline.fingerprint import built_fingerprint
 from orchestration.pipeline.locking import warehouse_lock
 from orchestration.pipeline.progress import Progress
 from orchestration.publishing.dbt_meta import (
@@ -53,6 +54,7 @@ def reporting_file(
                 published_relations(dbt_manifest(DBT_MANIFEST)),
                 run_id=context.run.run_id,
                 checks=checks,
+                build_fingerprint=built_fingerprint(settings),
             )
     except PublishBlockedError as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from exc

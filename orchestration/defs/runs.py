@@ -8,7 +8,6 @@ file was removed".
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -19,14 +18,19 @@ import dagster as dg
 from ingestion.config import Settings
 from ingestion.landing import LandingEntry, academic_years, landing_problem, scan_landing
 from orchestration.defs.automation import range_tags
+from orchestration.defs.failures import HOST, HOST_TAG, mark_dead_runs
 from orchestration.defs.ingestion import raw_asset_key
-from orchestration.defs.transform import add_year_partitions
+from orchestration.defs.transform import FULL_REFRESH_TAG, add_year_partitions
 from orchestration.pipeline.planning import plan_ingestion
 from orchestration.pipeline.progress import Progress, files_to_read
 from orchestration.publishing.gate import PublishBlockedError, refuse
 
-# Dagster's console logger says DEBUG by default: every event of every step.
-QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# Dagster's console logger says DEBUG by default: every event of every step. The CLI's
+# reporter prints the progress lines (files, dbt) itself, once; the console logger adds the
+# warnings and errors only (the Dagster UI's event log keeps everything).
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# the host tells the dead-run monitor of another machine sharing the instance to leave it alone
+CLI_TAGS = {"msoko/trigger": "cli", HOST_TAG: HOST}
 
 
 class Runner:
@@ -39,10 +43,12 @@ class Runner:
 
         self.settings, self.instance, self.progress = settings, instance, progress
         self.defs = build_definitions(settings, progress)
-        # the process that runs the CLI's jobs: a run whose process is gone was killed
-        self.tags = {"msoko/trigger": "cli", PID_TAG: str(os.getpid())}
-        for line in mark_killed_runs_failed(instance):
-            print(line, file=sys.stderr)
+        # a run left STARTED by a killed msoko is marked failed before anything else runs
+        for run_id in mark_dead_runs(instance):
+            print(
+                f"run {run_id}: its process is gone (killed before the run ended); marked failed",
+                file=sys.stderr,
+            )
 
     def record_scan(self) -> list[LandingEntry]:
         """Scan the landing folder through the ``lake/landing_index`` asset (the one writer of
@@ -50,7 +56,7 @@ class Runner:
         self.defs.resolve_job_def("landing_scan_job").execute_in_process(
             instance=self.instance,
             run_config=QUIET,
-            tags=self.tags,
+            tags=CLI_TAGS,
             raise_on_error=True,
         )
         return scan_landing(self.settings, stages=self.progress.stages)
@@ -66,13 +72,17 @@ class Runner:
             add_year_partitions(self.instance, list(years))
             if entries is None:
                 entries = self.record_scan()
-            self.progress.start(files_to_read(self.settings, entries, years, sources))
+            total = files_to_read(self.settings, entries, years, sources)
+            self.progress.say(
+                f"{total} file version(s) to read (new or changed since they were last read)"
+            )
+            self.progress.start(total)
             job = self.defs.resolve_job_def("ingest_job")
             selection = [raw_asset_key(s) for s in sources] or None
             result = job.execute_in_process(
                 instance=self.instance,
                 run_config=QUIET,
-                tags={**range_tags(list(years)), **self.tags},
+                tags={**range_tags(list(years)), **CLI_TAGS},
                 asset_selection=selection,
                 raise_on_error=False,
             )
@@ -81,7 +91,8 @@ class Runner:
                 self._print_failures(result)
             return result.success
 
-    def warehouse(self) -> bool:
+    def warehouse(self, *, full: bool = False) -> bool:
+        """``warehouse_job``: dbt (incremental unless ``full``), then publish."""
         with self.progress.stages.stage("run_warehouse"):
             job = self.defs.resolve_job_def("warehouse_job")
             print(
@@ -92,7 +103,7 @@ class Runner:
             result = job.execute_in_process(
                 instance=self.instance,
                 run_config=QUIET,
-                tags=self.tags,
+                tags={**CLI_TAGS, **({FULL_REFRESH_TAG: "true"} if full else {})},
                 raise_on_error=False,
             )
             if not result.success:
@@ -124,8 +135,10 @@ class Runner:
             print(exc, file=sys.stderr)
         return True
 
-    def refresh(self, *, everything: bool = False) -> bool:
-        """Ingest what changed (or every year), rebuild the warehouse, publish."""
+    def refresh(self, *, everything: bool = False, full: bool = False) -> bool:
+        """Ingest what changed (or every year), rebuild the warehouse (whole if ``full``),
+        publish. (Whether anything changed at all is decided before, without Dagster:
+        ``orchestration.cli.nothing_changed``.)"""
         if self.landing_refused():
             return False
         entries = self.record_scan()
@@ -149,7 +162,7 @@ class Runner:
                 )
         else:
             print("no new or changed landing files")
-        return self.warehouse() and ingest_ok
+        return self.warehouse(full=full) and ingest_ok
 
     def backfill(self, years: Sequence[int], sources: Sequence[str]) -> bool:
         if self.landing_refused():
@@ -164,7 +177,11 @@ class Runner:
         if regenerate or not any(landing.glob("*/*")):
             with tempfile.TemporaryDirectory() as truth:  # the demo needs no ground truth
                 generated = generate(landing, Path(truth), seed=42, scale="demo")
-            print(f"demo data: {len(generated.files)} files/sheets in {landing}")
+            files = len({f.path for f in generated.files})  # a truth entry per sheet
+            print(
+                f"demo data: {files} files ({len(generated.files)} sheets) in {landing}",
+                flush=True,
+            )
         return self.refresh(everything=True)
 
 
@@ -190,39 +207,3 @@ def disk_full_line(settings: Settings) -> str:
         "and the published data are unchanged. Free space (old versions: data/reporting/v*, "
         "DuckDB spill files: data/duckdb_tmp), then run `msoko refresh` again."
     )
-
-
-PID_TAG = "msoko/pid"
-
-
-def mark_killed_runs_failed(instance: dg.DagsterInstance) -> list[str]:
-    """Runs the CLI started in a process that no longer exists stay STARTED in Dagster's
-    storage for ever (a SIGKILL gives them no chance to say so): mark them failed, with why.
-    Runs of the daemon are the daemon's run monitoring's (deploy/dagster.yaml)."""
-    lines = []
-    running = instance.get_runs(
-        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
-    )
-    for run in running:
-        pid = run.tags.get(PID_TAG)
-        if not pid or not pid.isdigit() or _alive(int(pid)):
-            continue
-        message = (
-            f"the process that ran it (pid {pid}) is gone: it was killed before the run ended; "
-            "marked failed by the next `msoko` run"
-        )
-        instance.report_run_failed(run, message=message)
-        lines.append(f"run {run.run_id} ({run.job_name}) {message}")
-    return lines
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

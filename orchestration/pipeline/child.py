@@ -1,7 +1,7 @@
 """Run a command as a child that dies with its parent: ``python -m orchestration.pipeline.child
 K=V … /path/to/command args``.
 
-dbt runs as a subprocess of the run (dagster-dbt). When the run's process is killed (SIGKILL,
+A dbt subprocess (`msoko docs`). When its parent is killed (SIGKILL,
 the OOM killer), an ordinary child lives on, keeps the warehouse file open and makes the next
 run fail on DuckDB's lock. This wrapper asks the kernel to kill the command when its parent
 dies (Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, kept across ``exec``), sets the ``K=V``

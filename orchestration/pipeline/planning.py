@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ingestion.config import Settings
 from ingestion.lake import Lake
 from ingestion.landing import LandingEntry
-from orchestration.reports.published import latest_publication
+from orchestration.pipeline.fingerprint import unchanged_publication
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,7 @@ def plan_ingestion(settings: Settings, entries: list[LandingEntry]) -> Plan:
     return Plan(dict(pending), [e for e in entries if e.error], digest)
 
 
-def publication_is_current(settings: Settings) -> bool:
-    """The latest publication was made from the lake as it is now."""
-    latest = latest_publication(settings.reporting_path)
-    return (
-        latest is not None
-        and latest.get("lake_fingerprint") == Lake(settings.lake_dir).fingerprint()
-    )
+def publication_is_current(settings: Settings, entries: list[LandingEntry] | None = None) -> bool:
+    """The latest publication was built from the landing folder, the lake and the dbt project
+    as they are now (its build fingerprint: ``orchestration.pipeline.fingerprint``)."""
+    return unchanged_publication(settings, entries) is not None

@@ -153,6 +153,7 @@ def refuse(
         decisions=decisions,
         not_read=files_not_read(settings),
         changes=changes,
+        timezone=settings.timezone,
     )
     share(settings.reports_dir, settings.publish_group)
     raise PublishBlockedError(
@@ -217,6 +218,7 @@ def read_quality_facts(warehouse: Path) -> QualityFacts:
             "string_agg(distinct reason, '; ') as reasons "
             "from audit.quarantine group by all order by source_file, quarantine_stage"
         )
+        facts.read_audit(con)
         return facts
     finally:
         con.close()

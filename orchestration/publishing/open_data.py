@@ -3,6 +3,13 @@
 Built from the published reporting file (opened read-only) after each publication, with the
 small cells suppressed by ``disclosure``; the written CSVs are read back and checked (C15)
 before the folder replaces the previous one in one step. Nothing is written when the check fails.
+
+Every table is described for machines by ``datapackage.json`` (a Frictionless Data Package:
+each column's Russian label, description, type, unit, the decimal comma, the missing-value and
+suppression markers), from the file's own column catalogue (``reference.column_catalogue``:
+the dbt YAML, written once). Text cells never execute: a CSV cell that starts with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` (OWASP, CSV injection),
+an XLSX text cell is written as a string; numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -33,6 +40,27 @@ from orchestration.reports.published import latest_publication
 CSV_DELIMITER = ";"
 CSV_ENCODING = "utf-8-sig"  # with BOM: Excel opens Cyrillic correctly
 WORKBOOK = "msoko_public.xlsx"
+DATAPACKAGE = "datapackage.json"
+# a text starting with one of these is a formula to a spreadsheet (OWASP: CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# DuckDB types → Table Schema types
+FIELD_TYPES = {
+    "VARCHAR": "string",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMP": "datetime",
+    "TIMESTAMP WITH TIME ZONE": "datetime",
+    "DOUBLE": "number",
+    "FLOAT": "number",
+    "REAL": "number",
+    "DECIMAL": "number",
+    "INTEGER": "integer",
+    "BIGINT": "integer",
+    "HUGEINT": "integer",
+    "SMALLINT": "integer",
+    "TINYINT": "integer",
+    "UBIGINT": "integer",
+}
 
 
 @dataclass
@@ -81,17 +109,36 @@ def _column_comments(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str,
     }
 
 
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet will not execute: ``'`` before a leading ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return (OWASP)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_value(value: Any) -> str:
+    """A cell as the CSV writes it: numbers with the decimal comma (negative numbers stay
+    numbers), texts neutralised."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",") if value == value else ""
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
-    if hasattr(value, "__float__") and not isinstance(value, int | str):  # Decimal, HUGEINT
+    if hasattr(value, "__float__") and not isinstance(value, str):  # Decimal, HUGEINT
         return _csv_value(float(value)) if float(value) != int(value) else str(int(value))
+    return neutralise(str(value))
+
+
+def _text(value: Any) -> str:
+    """A non-numeric cell as the workbook shows it (written as a string, never a formula)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return str(value)
 
 
@@ -138,14 +185,19 @@ def write_export(
                 f"public export refused: {len(problems)} cell(s) could single out a pupil "
                 "(C15); the previous public folder stays.\n- " + "\n- ".join(problems[:50])
             )
-        workbook = xlsxwriter.Workbook(str(tmp / WORKBOOK), {"nan_inf_to_errors": True})
-        readme = _readme(done, rules, version, published_at)
+        workbook = xlsxwriter.Workbook(
+            str(tmp / WORKBOOK),
+            {"nan_inf_to_errors": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
+        catalogue = _catalogue(con)
+        readme = _readme(done, rules, version, published_at, catalogue)
         sheet = workbook.add_worksheet("README")
         for r, line in enumerate(readme.splitlines()):
             sheet.write_string(r, 0, line)
         for table, result, columns, _ in done:
             sheet = workbook.add_worksheet(table.name[:31])
-            sheet.write_row(0, 0, columns)
+            for c, col in enumerate(columns):
+                sheet.write_string(0, c, col)
             for r, row in enumerate(result.rows, 1):
                 for c, col in enumerate(columns):
                     v = row.get(col)
@@ -155,12 +207,20 @@ def write_export(
                         if hasattr(v, "__float__") and not isinstance(v, str | bool):
                             sheet.write_number(r, c, float(v))
                         else:
-                            sheet.write_string(r, c, _csv_value(v))
+                            sheet.write_string(r, c, _text(v))
                     else:
                         sheet.write_number(r, c, v)
             sheet.freeze_panes(1, 0)
         workbook.close()
         (tmp / "README.md").write_text(readme, encoding="utf-8")
+        (tmp / DATAPACKAGE).write_text(
+            json.dumps(
+                datapackage(done, catalogue, rules, version, published_at),
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
         (tmp / "metadata.json").write_text(
             json.dumps(
                 {
@@ -231,7 +291,161 @@ def check_folder(folder: Path, tables: Sequence[PublicTable], rules: DisclosureR
     return problems
 
 
-def _readme(done, rules: DisclosureRules, version: Any, published_at: Any) -> str:
+@dataclass(frozen=True)
+class ColumnInfo:
+    """A published column as the file's catalogue describes it (the dbt YAML, once)."""
+
+    label_ru: str
+    description: str
+    data_type: str
+
+
+def _catalogue(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dict[str, ColumnInfo]]:
+    """``reference.column_catalogue`` by (schema, table) and column."""
+    out: dict[tuple[str, str], dict[str, ColumnInfo]] = {}
+    try:
+        rows = con.execute(
+            "select schema_name, table_name, column_name, data_type, label_ru, description "
+            "from reference.column_catalogue order by schema_name, table_name, column_position"
+        ).fetchall()
+    except duckdb.CatalogException:  # a file published before the catalogue existed
+        rows = []
+    for schema, table, column, data_type, label, description in rows:
+        out.setdefault((schema, table), {})[column] = ColumnInfo(
+            label or "", description or "", (data_type or "").upper()
+        )
+    return out
+
+
+def _columns_of(
+    catalogue: dict[tuple[str, str], dict[str, ColumnInfo]], table: PublicTable
+) -> dict[str, ColumnInfo]:
+    schema, name = table.relation.split(".")
+    return catalogue.get((schema, name), {})
+
+
+# units the names cannot tell (the conventions below cover the rest)
+UNITS = {
+    "mean_value": "балл или отметка (см. mean_measure_type)",
+    "mean_primary_score": "первичный балл",
+    "points": "балл",
+    "max_points": "балл",
+    "index_pct": "%",
+    "previous_index_pct": "%",
+    "index_pct_change": "процентный пункт",
+    "rank_in_region": "место",
+    "grade": "класс",
+}
+
+
+def unit_of(table: PublicTable, column: str, data_type: str) -> str | None:
+    """The unit of a column, by the project's naming conventions (STYLE: counts are
+    ``<thing>_count``, shares ``pct_<thing>`` 0–100, changes ``*_change``) and the table's
+    declarations (a declared count is a number of pupils); None when it has none."""
+    if column in UNITS:
+        return UNITS[column]
+    if column.endswith("_change"):
+        return "процентный пункт" if "pct" in column else "единица измерения показателя"
+    if column in table.shares or column.startswith("pct_") or column.endswith("_pct"):
+        return "%"
+    if column in table.counts:
+        return "человек"
+    if column.endswith("_count") or column.startswith(("indicators_", "reported_indicators_")):
+        return "единица"
+    if data_type in ("DOUBLE", "FLOAT", "DECIMAL") and column.startswith("mean_"):
+        return "балл"
+    return None
+
+
+def datapackage(
+    done: Sequence[tuple[PublicTable, Suppressed, list[str], dict[str, str]]],
+    catalogue: dict[tuple[str, str], dict[str, ColumnInfo]],
+    rules: DisclosureRules,
+    version: Any,
+    published_at: Any,
+) -> dict[str, Any]:
+    """A Frictionless Data Package describing every CSV of the folder: each column's Russian
+    label (``title``), description, type, unit, the decimal comma and the markers that stand
+    for a missing or suppressed value."""
+    missing = ["", rules.primary, COMPLEMENT, rules.small_base]
+    resources = []
+    for table, result, columns, comments in done:
+        known = _columns_of(catalogue, table)
+        fields = []
+        for column in columns:
+            info = known.get(column) or ColumnInfo("", comments.get(column, ""), "VARCHAR")
+            kind = FIELD_TYPES.get(info.data_type.split("(")[0], "string")
+            field_: dict[str, Any] = {
+                "name": column,
+                "title": info.label_ru,
+                "description": info.description,
+                "type": kind,
+            }
+            if kind == "number":
+                field_["decimalChar"] = ","
+            if kind == "boolean":
+                field_["trueValues"], field_["falseValues"] = ["true"], ["false"]
+            unit = unit_of(table, column, info.data_type)
+            if unit:
+                field_["unit"] = unit
+            role = table.kind(column)
+            if role != "value":
+                field_["disclosure"] = {
+                    "count": f"число обучающихся: 1–{rules.min_count - 1} → «{rules.primary}», "
+                    f"скрыто как дополнение → «{COMPLEMENT}»",
+                    "share": f"доля: база меньше {rules.min_share_base} → «{rules.small_base}», "
+                    f"раскрыла бы скрытое число → «{COMPLEMENT}»",
+                    "mean": f"среднее: база меньше {rules.min_share_base} → «{rules.small_base}», "
+                    f"раскрыло бы скрытое число → «{COMPLEMENT}»",
+                }[role]
+            fields.append(field_)
+        resources.append(
+            {
+                "name": table.name,
+                "path": f"{table.name}.csv",
+                "title": table.name,
+                "description": (table.description or "")
+                .strip()
+                .split("\n\n")[0]
+                .replace("\n", " "),
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "dialect": {"delimiter": CSV_DELIMITER, "header": True},
+                "schema": {"fields": fields, "missingValues": missing},
+                "rows": len(result.rows),
+            }
+        )
+    return {
+        "profile": "tabular-data-package",
+        "name": "msoko-public",
+        "title": "МСОКО — открытые данные о результатах оценочных процедур",
+        "description": (
+            f"Версия публикации {version} файла отчётности ({published_at} UTC). Малые группы "
+            f"скрыты: «{rules.primary}» — число от 1 до {rules.min_count - 1} обучающихся, "
+            f"«{COMPLEMENT}» — скрыто как дополнение, «{rules.small_base}» — доля или среднее "
+            f"по базе меньше {rules.min_share_base}; пустая ячейка — нет значения. Десятичный "
+            "разделитель — запятая, даты — ГГГГ-ММ-ДД."
+        ),
+        "licenses": [
+            {
+                "name": "CC-BY-4.0",
+                "title": "Creative Commons Attribution 4.0",
+                "path": "https://creativecommons.org/licenses/by/4.0/",
+            }
+        ],
+        "resources": resources,
+    }
+
+
+def _readme(
+    done,
+    rules: DisclosureRules,
+    version: Any,
+    published_at: Any,
+    catalogue: dict[tuple[str, str], dict[str, ColumnInfo]] | None = None,
+) -> str:
     lines = [
         "# МСОКО — открытые данные / public export",
         "",
@@ -239,7 +453,10 @@ def _readme(done, rules: DisclosureRules, version: Any, published_at: Any) -> st
         f"exported {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC.",
         "",
         "Files: one CSV per table (UTF-8 with BOM, `;` between fields, decimal comma, dates "
-        f"YYYY-MM-DD) and the same tables in `{WORKBOOK}`.",
+        f"YYYY-MM-DD), the same tables in `{WORKBOOK}`, and `{DATAPACKAGE}` (a Frictionless "
+        "Data Package: every column's Russian label, description, type, unit and markers; "
+        f"`frictionless validate {DATAPACKAGE}`). A text that starts with `=`, `+`, `-` or `@` "
+        "is written with a leading `'` so that no spreadsheet executes it.",
         "",
         "## Small-cell suppression (DOMAIN §8 rule 5)",
         "",
@@ -263,15 +480,19 @@ def _readme(done, rules: DisclosureRules, version: Any, published_at: Any) -> st
             "",
             (table.description or "").strip().split("\n\n")[0].replace("\n", " "),
             "",
-            "| column | kind | meaning |",
-            "|---|---|---|",
+            "| column | label (ru) | kind | unit | meaning |",
+            "|---|---|---|---|---|",
         ]
+        known = _columns_of(catalogue or {}, table)
         for c in columns:
             kind = table.kind(c)
             if kind in {"share", "mean"}:
                 kind += f" (base {(table.shares.get(c) or table.means[c])[0]})"
-            text = (comments.get(c) or "").replace("\n", " ").replace("|", "/")
-            lines.append(f"| {c} | {kind} | {text} |")
+            info = known.get(c)
+            text = ((info.description if info else "") or comments.get(c) or "").replace("\n", " ")
+            label = info.label_ru if info else ""
+            unit = unit_of(table, c, info.data_type if info else "") or ""
+            lines.append(f"| {c} | {label} | {kind} | {unit} | {text.replace('|', '/')} |")
         for total, *parts in table.totals:
             lines.append(f"\n{total} = {' + '.join(parts)}")
         if table.rollup:

@@ -87,6 +87,7 @@ PUBLICATION_COLUMNS = (
     ("provisional_years", "varchar"),
     ("waived_count", "integer"),
     ("decisions", "varchar"),
+    ("build_fingerprint", "varchar"),
 )
 
 
@@ -147,8 +148,11 @@ def publish(
     *,
     run_id: str | None = None,
     checks: Sequence[dict[str, Any]] = (),
+    build_fingerprint: str | None = None,
 ) -> PublicationResult:
-    """Gate → build → verify → swap, against the warehouse as it is (no run, no Dagster)."""
+    """Gate → build → verify → swap, against the warehouse as it is (no run, no Dagster).
+    ``build_fingerprint``: what the warehouse was built from (``orchestration.pipeline.fingerprint``),
+    recorded so that a later refresh can tell that nothing changed since."""
     store = store_of(settings)
     healed = heal_damaged(settings, store)
     history = history_of(settings, store)
@@ -201,6 +205,7 @@ def publish(
                     "published_at": published_at,
                     "run_id": run_id,
                     "lake_fingerprint": Lake(settings.lake_dir).fingerprint(),
+                    "build_fingerprint": build_fingerprint,
                     "min_group_size": min_group_size,
                     "tables": json.dumps(tables, ensure_ascii=False),
                     "source_files": json.dumps(files, ensure_ascii=False),
@@ -227,6 +232,7 @@ def publish(
         decisions=decisions,
         not_read=files_not_read(settings),
         changes=changes,
+        timezone=settings.timezone,
     )
     share_outputs(settings.data_dir, settings.reports_dir, settings.publish_group)
     return PublicationResult(

@@ -12,8 +12,24 @@ import duckdb
 
 from ingestion.config import Settings
 from ingestion.engine import fetch_one
+from orchestration.reports import formats
+from orchestration.reports.failures import failures_dir, latest_failure
 from orchestration.reports.note import write_note
+from orchestration.reports.note.common import markers
 from orchestration.reports.published import disclosure_parameters, latest_publication
+
+
+def last_failure_lines(settings: Settings) -> list[str]:
+    """``msoko status``'s last lines: the last failed run (the failure records need no
+    warehouse: a nightly that failed before publishing shows too)."""
+    failure = latest_failure(failures_dir(settings.reports_dir))
+    if failure is None:
+        return ["  last failed run: none recorded"]
+    return [
+        f"  last failed run: {failure.summary()}",
+        f"    records: {failures_dir(settings.reports_dir)}; details: Dagster UI → Runs → "
+        f"{failure.run_id}",
+    ]
 
 
 def headline(settings: Settings) -> str:
@@ -32,7 +48,8 @@ def headline(settings: Settings) -> str:
         )
         lines = [
             f"Reporting file: {settings.reporting_path}",
-            f"  publication version {version}, {published_at:%Y-%m-%d %H:%M} UTC"
+            f"  publication version {version}, "
+            f"{formats.local_datetime(published_at, settings.timezone)}"
             + (f"; PROVISIONAL academic years: {provisional}" if provisional else ""),
             f"  quality report: {settings.reports_dir / 'quality_report.html'}",
             "  open it read-only:  duckdb -readonly " + str(settings.reporting_path),
@@ -44,26 +61,28 @@ def headline(settings: Settings) -> str:
             con, "select count(*), count(distinct municipality_name) from marts.dim_school"
         )
         lines.append(f"  {schools} schools in {municipalities} municipalities")
+        # every share is a mart column (mart_territory_results, the region's rows)
         for year, n, vpr2, ege_below, ege_n in q(
             """
-            select y.academic_year, count(distinct s.school_id),
-                   round(sum(s.vpr_math_pct_mark2 * s.vpr_math_participants_count)
-                         / nullif(sum(case when s.vpr_math_pct_mark2 is not null
-                                           then s.vpr_math_participants_count end), 0), 1),
-                   sum(f.below_min_count), sum(f.participants_count)
+            select y.academic_year,
+                   (select count(distinct s.school_id) from marts.mart_school_scorecard as s
+                    where s.academic_year = y.academic_year),
+                   vpr.pct_low_result, ege.below_min_count, ege.participants_count
             from marts.dim_academic_year as y
-            join marts.mart_school_scorecard as s on s.academic_year = y.academic_year
-            left join marts.fct_assessment_result as f
-              on f.school_year_key = s.school_year_key and f.assessment_code = 'ege'
-             and f.subject_code = 'rus'
-            group by y.academic_year order by y.academic_year
+            left join marts.mart_territory_results as vpr
+              on vpr.academic_year = y.academic_year and vpr.territory_level = 'region'
+             and vpr.assessment_code = 'vpr' and vpr.subject_code = 'math'
+            left join marts.mart_territory_results as ege
+              on ege.academic_year = y.academic_year and ege.territory_level = 'region'
+             and ege.assessment_code = 'ege' and ege.subject_code = 'rus'
+            order by y.academic_year
             """
         ).fetchall():
-            label = f"{year}/{str(year + 1)[2:]}"
             lines.append(
-                f"  {label}: {n} schools; ВПР mathematics, share of «2»: {vpr2}%; "
-                f"ЕГЭ Russian below the minimum: {ege_below} of {ege_n}"
-                f" (published groups of {min_count}+)"
+                f"  {formats.academic_year(year)}: {n} schools; ВПР mathematics, share of «2»: "
+                f"{formats.percent(vpr2)}; ЕГЭ Russian below the minimum: "
+                f"{formats.integer(ege_below)} of {formats.integer(ege_n)}"
+                f" (groups of {min_count}+ pupils; marts.mart_territory_results)"
             )
         for row in q(
             """
@@ -80,8 +99,8 @@ def headline(settings: Settings) -> str:
             muni, programme, start, achieved, total, strict, evaluable, r_ach, r_tot, differs = row
             lines.append(
                 f"  {muni}, {programme} {start:%Y}: {achieved} of {total} indicators achieved "
-                f"({strict}% of all, {evaluable}% of those with data)"
-                + (f"; the form says {r_ach} of {r_tot}" if differs else "")
+                f"({formats.percent(strict)} of all, {formats.percent(evaluable)} of those with "
+                "data)" + (f"; the form says {r_ach} of {r_tot}" if differs else "")
             )
         for muni, year, index, rank, ranked, change in q(
             """
@@ -95,12 +114,17 @@ def headline(settings: Settings) -> str:
             """
         ).fetchall():
             lines.append(
-                f"  quality-management mechanisms {year} (П20): best {muni}, {index}% "
-                f"(rank {rank} of {ranked}"
-                + (f", {change:+.1f} points on the year)" if change is not None else ")")
+                f"  quality-management mechanisms {year} (П20): best {muni}, "
+                f"{formats.percent(index)} (rank {rank} of {ranked}"
+                + (f", {formats.points(change)} on the year)" if change is not None else ")")
             )
-        lines.extend(_municipality_headline(q))
-        quarantined = fetch_one(con, "select count(*) from audit.quarantine")[0]
+        lines.extend(_municipality_headline(con))
+        at_reading, at_warehouse, quarantined = fetch_one(
+            con,
+            "select count(*) filter (where quarantine_stage = 'reading'), "
+            "count(*) filter (where quarantine_stage <> 'reading'), count(*) "
+            "from audit.quarantine",
+        )
         files, read, loaded, held, skipped = fetch_one(
             con,
             "select count(distinct source_file), sum(rows_read), sum(rows_loaded), "
@@ -110,7 +134,10 @@ def headline(settings: Settings) -> str:
             f"  {files} files: rows read {read} = loaded {loaded} + quarantined {held} + "
             f"skipped {skipped} (audit.file_load_summary)"
         )
-        lines.append(f"  {quarantined} bad cells in quarantine (audit.quarantine)")
+        lines.append(
+            f"  quarantine: {at_reading} at ingestion + {at_warehouse} at the warehouse stage "
+            f"(unknown schools, …) = {quarantined} in total (audit.quarantine)"
+        )
         tables = fetch_one(
             con,
             "select (select count(*) from duckdb_tables() where database_name = "
@@ -123,18 +150,21 @@ def headline(settings: Settings) -> str:
         con.close()
 
 
-def _municipality_headline(q: Any) -> list[str]:
+def _municipality_headline(con: duckdb.DuckDBPyConnection) -> list[str]:
     """For the municipality of the analytical note (the first by name) and the latest year:
     the ШНОР schools with the procedures that flagged them and the schools with markers of
-    non-objective results."""
+    non-objective results (every marker column the mart has, read from its catalogue)."""
+
+    def q(sql: str, parameters: list[Any] | None = None) -> Any:
+        return con.execute(sql, parameters or [])
+
     rows = q(
         "select min(municipality_name), max(academic_year) from marts.mart_shnor_risk"
     ).fetchall()
     if not rows or rows[0][0] is None:
         return []
     muni, year = rows[0]
-    label = f"{year}/{str(year + 1)[2:]}"
-    lines = [f"  {muni}, {label}:"]
+    lines = [f"  {muni}, {formats.academic_year(year)}:"]
     shnor = q(
         "select school_short_name, flagged_cells, cells_with_data, flagged_procedures "
         "from marts.mart_shnor_risk where is_shnor and municipality_name = ? "
@@ -144,25 +174,22 @@ def _municipality_headline(q: Any) -> list[str]:
     lines.append(f"    ШНОР (derived rule): {len(shnor)} school(s)")
     for name, flagged, cells, procedures in shnor:
         lines.append(f"      {name}: {flagged} of {cells} cells low — {procedures}")
-    markers = q(
-        "select school_short_name, max(school_marker_types), bool_or(is_objectivity_risk), "
-        "string_agg(distinct case when is_m1_journal_mismatch then 'M1' end, ''), "
-        "string_agg(distinct case when is_m2_high_not_confirmed then 'M2' end, ''), "
-        "string_agg(distinct case when is_m4_sharp_change then 'M4' end, ''), "
-        "string_agg(distinct case when is_m6_exam_vs_annual_mark then 'M6' end, ''), "
-        "string_agg(distinct case when is_m7_medalists_low_ege then 'M7' end, ''), "
+    kinds = markers(con)
+    flags = ", ".join(f"bool_or({column})" for column, _, _ in kinds)
+    schools = q(
+        f"select school_short_name, bool_or(is_objectivity_risk), {flags}, "
         "count(*) filter (where n_markers > 0) "
         "from marts.mart_objectivity_markers where municipality_name = ? and academic_year = ? "
         "group by school_short_name having max(n_markers) > 0 order by school_short_name",
         [muni, year],
     ).fetchall()
     lines.append(
-        f"    objectivity markers (derived, not the federal list): {len(markers)} school(s)"
+        f"    objectivity markers (derived, not the federal list): {len(schools)} school(s)"
     )
-    for name, _types, risk, m1, m2, m4, m6, m7, works in markers:
-        kinds = ", ".join(k for k in (m1, m2, m4, m6, m7) if k)
+    for name, risk, *on, works in schools:
+        found = ", ".join(code for (_, code, _), flag in zip(kinds, on, strict=True) if flag)
         lines.append(
-            f"      {name}: {kinds} in {works} work(s)" + (" — objectivity risk" if risk else "")
+            f"      {name}: {found} in {works} work(s)" + (" — objectivity risk" if risk else "")
         )
     lines.append(
         "    reasons: marts.mart_shnor_risk.reason, marts.mart_objectivity_markers.evidence"

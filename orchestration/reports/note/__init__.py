@@ -18,38 +18,45 @@ claim beside it where they differ); 2 schools with low results (ШНОР) and at
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from pathlib import Path
 
 import duckdb
 
+from orchestration.reports import formats
 from orchestration.reports.note.caveats import _caveats
-from orchestration.reports.note.common import Scope, _rows, _year
+from orchestration.reports.note.common import Names, Scope, _rows, _year
 from orchestration.reports.note.dynamics import _dynamics
 from orchestration.reports.note.indicators import _indicators
 from orchestration.reports.note.mechanisms import _mechanisms
 from orchestration.reports.note.objectivity import _objectivity
 from orchestration.reports.note.school import _school_profile, _school_scope
 from orchestration.reports.note.shnor import _shnor
-from orchestration.reports.render import Section, html_page, sections_html, write_workbook
+from orchestration.reports.render import Section, render, write_workbook
+
+DEFAULT_TIMEZONE = "Asia/Vladivostok"  # the demo region's (Settings.timezone)
 
 
 def collect(
-    reporting: Path, municipality: str | None, year: int, school: str | None = None
+    reporting: Path,
+    municipality: str | None,
+    year: int,
+    school: str | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> tuple[Scope, list[Section]]:
     """The sections of the note for a municipality, or for one school (by school_id or by a
     part of its short name, unique in the year)."""
     con = duckdb.connect(str(reporting), read_only=True)
     try:
+        names = Names.read(con, timezone)
         if school is not None:
             scope = _school_scope(con, school, year)
             sheets = {
-                "ОО": _school_profile(con, scope, year),
-                "ШНОР": _shnor(con, scope, year),
-                "Объективность": _objectivity(con, scope, year),
-                "Динамика": _dynamics(con, scope, year),
-                "Ограничения": _caveats(con, scope, year),
+                "ОО": _school_profile(con, names, scope, year),
+                "ШНОР": _shnor(con, names, scope, year),
+                "Объективность": _objectivity(con, names, scope, year),
+                "Динамика": _dynamics(con, names, scope, year),
+                "Ограничения": _caveats(con, names, scope, year),
             }
         else:
             known = [
@@ -57,14 +64,14 @@ def collect(
             ]
             if municipality is None or municipality not in known:
                 raise ValueError(f"unknown municipality «{municipality}»; the file has: {known}")
-            scope = Scope("municipality_name", municipality, municipality)
+            scope = Scope("municipality_name", municipality, municipality, municipality)
             sheets = {
-                "Показатели": _indicators(con, municipality, year),
-                "ШНОР": _shnor(con, scope, year),
-                "Объективность": _objectivity(con, scope, year),
-                "Динамика": _dynamics(con, scope, year),
-                "Механизмы": _mechanisms(con, municipality, year),
-                "Ограничения": _caveats(con, scope, year),
+                "Показатели": _indicators(con, names, municipality, year),
+                "ШНОР": _shnor(con, names, scope, year),
+                "Объективность": _objectivity(con, names, scope, year),
+                "Динамика": _dynamics(con, names, scope, year),
+                "Механизмы": _mechanisms(con, names, municipality, year),
+                "Ограничения": _caveats(con, names, scope, year),
             }
     finally:
         con.close()
@@ -74,6 +81,15 @@ def collect(
     return scope, list(sheets.values())
 
 
+def file_stem(scope: Scope, year: int) -> str:
+    """«Аналитическая_справка_Амурский_2023-2024», «Аналитическая_справка_МБОУ_СОШ_№_5_г._Амурск_…»:
+    the municipality's first word, or the school's short name (never its id)."""
+    label = scope.short_name if scope.is_school else scope.name.split()[0]
+    label = re.sub(r'[\\/:*?"<>|«»]+', "", label)  # characters file systems refuse
+    label = re.sub(r"\s+", "_", label.strip())
+    return f"Аналитическая_справка_{label}_{year}-{year + 1}"
+
+
 def write_note(
     reporting: Path,
     out_dir: Path,
@@ -81,54 +97,37 @@ def write_note(
     year: int,
     progress=lambda message: None,
     school: str | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> tuple[Path, Path]:
     """The note for a municipality, or for one school (``school``: a school_id or a part of its
-    short name); HTML and XLSX in ``out_dir``."""
+    short name); HTML and XLSX in ``out_dir``. Times are shown in ``timezone``."""
     subject = school if school is not None else municipality
     progress(f"[1/3] analytical note: reading the figures of {subject}, {year}/{year + 1}")
-    scope, sections = collect(reporting, municipality, year, school)
+    scope, sections = collect(reporting, municipality, year, school, timezone)
     out_dir.mkdir(parents=True, exist_ok=True)
-    label = scope.value if scope.is_school else scope.name.split()[0]
-    stem = f"Аналитическая_справка_{label}_{year}-{year + 1}"
+    stem = file_stem(scope, year)
     title = (
         f"Аналитическая справка о результатах оценки качества образования: {scope.name}, "
         f"{_year(year)} учебный год"
     )
+    generated = (
+        f"Сформировано {formats.local_datetime(dt.datetime.now(dt.UTC), timezone)} "
+        "из опубликованного файла отчётности."
+    )
     html_path = out_dir / f"{stem}.html"
     tables = sum(len(s.tables) for s in sections)
     progress(f"[2/3] analytical note: {len(sections)} sections, {tables} tables → {html_path.name}")
-    html_path.write_text(_html(title, sections), encoding="utf-8")
+    html_path.write_text(
+        render("note.html.j2", title=title, generated=generated, sections=sections),
+        encoding="utf-8",
+    )
     xlsx_path = out_dir / f"{stem}.xlsx"
     progress(f"[3/3] analytical note: workbook → {xlsx_path.name}")
-    _xlsx(xlsx_path, title, sections)
-    return html_path, xlsx_path
-
-
-def _html(title: str, sections: list[Section]) -> str:
-    now = dt.datetime.now(dt.UTC)
-    body = [
-        f"<h1>{html.escape(title)}</h1>",
-        f"<p class='meta'>Сформировано {now:%d.%m.%Y %H:%M} UTC из опубликованного файла отчётности.</p>",
-        sections_html(sections),
-    ]
-    return html_page(
-        title,
-        "".join(body),
-        "body{font-family:'DejaVu Sans',sans-serif;margin:2em;max-width:80em;color:#111}"
-        "table{border-collapse:collapse;margin:.5em 0;font-size:90%}"
-        "th,td{border:1px solid #999;padding:.2em .45em;text-align:left;vertical-align:top}"
-        "th{background:#e8eef5}.source,.meta{color:#555;font-size:85%}.summary{font-weight:bold}"
-        "img{max-width:100%;border:1px solid #ccc}",
-        # for checks in a browser: the rendered size of every chart, once images have loaded
-        "window.addEventListener('load',function(){document.body.dataset.imageWidths="
-        "Array.from(document.images).map(function(i){return i.naturalWidth}).join(',')})",
-    )
-
-
-def _xlsx(path: Path, title: str, sections: list[Section]) -> None:
     write_workbook(
-        path,
+        xlsx_path,
         title,
         sections,
         widths=lambda section: (28, 60 if section.sheet == "Показатели" else 18, 14),
+        subtitle=generated,
     )
+    return html_path, xlsx_path

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.reports.note.common import PROCEDURE_RU, Scope, _rows
+from orchestration.reports.note.common import Names, Scope, _rows, _year
 from orchestration.reports.published import latest_publication
 from orchestration.reports.render import Section
 
+# audit.completeness.completeness_status of a result that has not arrived
+COMPLETENESS_RU = {
+    "missing": "не поступили, срок прошёл",
+    "not_due": "срок ещё не наступил",
+    "waived": "освобождена от сдачи",
+}
 
-def _caveats(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
+
+def _caveats(con: duckdb.DuckDBPyConnection, names: Names, scope: Scope, year: int) -> Section:
     missing = _rows(
         con,
         "select school_short_name, procedure_code, completeness_status, waiver_reason "
@@ -20,12 +27,13 @@ def _caveats(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section
     provisional = (latest_publication(con) or {}).get("provisional_years")
     paragraphs = []
     if provisional:
-        paragraphs.append(f"Предварительные данные за учебные годы: {provisional}.")
+        years = ", ".join(_year(int(y)) for y in str(provisional).split(",") if y.strip())
+        paragraphs.append(f"Предварительные данные за учебные годы: {years}.")
     paragraphs.append(
         "Отсутствующие результаты ОО: "
         + (
             "; ".join(
-                f"{s} — {PROCEDURE_RU.get(p, p)} ({st}{', ' + r if r else ''})"
+                f"{s} — {names.procedure(p)} ({COMPLETENESS_RU.get(st, st)}{', ' + r if r else ''})"
                 for s, p, st, r in missing
             )
             or "нет"
@@ -42,7 +50,7 @@ def _caveats(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section
         )
         paragraphs.append(
             "Показатели без данных: "
-            + ("; ".join(f"{p}: {codes}" for p, codes in no_data) or "нет")
+            + ("; ".join(f"{names.programmes.get(p, p)}: {codes}" for p, codes in no_data) or "нет")
             + "."
         )
     return Section("6. Ограничения данных", paragraphs)

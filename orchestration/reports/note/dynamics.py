@@ -1,43 +1,105 @@
-"""Section «Динамика»: Russian and mathematics over the years, with a chart."""
+"""Section «Динамика»: Russian and mathematics over the years, with a chart.
+
+Every share is a mart column: a municipality's from ``mart_territory_results`` (its one rule
+for small groups in a total), a school's from ``mart_school_scorecard``; nothing is summed or
+divided here.
+"""
 
 from __future__ import annotations
 
 import duckdb
 
-from orchestration.reports.note.common import (
-    PROCEDURE_RU,
-    SUBJECT_RU,
-    Scope,
-    _line_chart,
-    _num,
-    _rows,
-    _year,
-)
+from orchestration.reports.note.common import Names, Scope, _rows, _year
 from orchestration.reports.published import disclosure_parameters
-from orchestration.reports.render import Chart, Section, Table
+from orchestration.reports.render import Chart, Section, Table, line_chart
+
+# the procedures of the section: assessment × subject (ЕГЭ mathematics profile and base apart)
+PROCEDURES = (
+    ("vpr", "rus"),
+    ("vpr", "math"),
+    ("oge", "rus"),
+    ("oge", "math"),
+    ("ege", "rus"),
+    ("ege", "math_profile"),
+    ("ege", "math_base"),
+)
+# a school's row per procedure: its mart_school_scorecard share of low results
+SCORECARD = {
+    ("vpr", "rus"): "vpr_rus_pct_mark2",
+    ("vpr", "math"): "vpr_math_pct_mark2",
+    ("oge", "rus"): "oge_rus_pct_mark2",
+    ("oge", "math"): "oge_math_pct_mark2",
+    ("ege", "rus"): "ege_rus_pct_below_min",
+    ("ege", "math"): "ege_math_pct_below_min",  # profile and base together (the scorecard's)
+}
 
 
-def _dynamics(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
-    min_count = disclosure_parameters(con)["min_count"]  # the seed, as published
-    pooled = _rows(
+def _series_of_municipality(
+    con: duckdb.DuckDBPyConnection, names: Names, scope: Scope, year: int
+) -> dict[str, list[tuple[int, float | None]]]:
+    rows = _rows(
         con,
-        "select f.academic_year, f.assessment_code, "
-        "case when f.subject_code like 'math%' then 'math' else f.subject_code end, "
-        "round(100.0 * sum(f.low_result_count) / nullif(sum(f.participants_count), 0), 2) "
-        "from marts.fct_assessment_result f join marts.dim_school s using (school_id) "
-        f"where {scope.where('s')} and f.subject_code in ('rus', 'math', 'math_profile', "
-        "'math_base') and f.assessment_code in ('vpr', 'oge', 'ege') "  # ГВЭ: other pupils
-        "and f.academic_year <= ? group by all order by all",
+        "select assessment_code, subject_code, academic_year, pct_low_result "
+        "from marts.mart_territory_results where territory_level = 'municipality' "
+        "and municipality_name = ? and academic_year <= ? order by all",
         [scope.value, year],
     )
     series: dict[str, list[tuple[int, float | None]]] = {}
-    for y, procedure, subject, pct in pooled:
-        label = f"{PROCEDURE_RU[procedure]}, {SUBJECT_RU[subject]}"
-        series.setdefault(label, []).append((y, pct))
-    merged = {k: sorted(dict(v).items()) for k, v in series.items()}
+    by_key = {
+        (a, s): [(y, p) for a2, s2, y, p in rows if (a2, s2) == (a, s)] for a, s in PROCEDURES
+    }
+    for (assessment, subject), points in by_key.items():
+        if points:
+            label = f"{names.procedure(assessment)}, {names.subject(subject, lower=True)}"
+            series[label] = points
+    return series
+
+
+def _series_of_school(
+    con: duckdb.DuckDBPyConnection, names: Names, scope: Scope, year: int
+) -> dict[str, list[tuple[int, float | None]]]:
+    columns = ", ".join(SCORECARD.values())
+    rows = _rows(
+        con,
+        f"select academic_year, {columns} from marts.mart_school_scorecard "
+        "where school_id = ? and academic_year <= ? order by academic_year",
+        [scope.value, year],
+    )
+    series: dict[str, list[tuple[int, float | None]]] = {}
+    for i, (assessment, subject) in enumerate(SCORECARD):
+        points = [(r[0], r[i + 1]) for r in rows if r[i + 1] is not None]
+        if points:
+            subject_name = (
+                "математика (профильная и базовая)"
+                if subject == "math" and assessment == "ege"
+                else names.subject(subject, lower=True)
+            )
+            series[f"{names.procedure(assessment)}, {subject_name}"] = points
+    return series
+
+
+def _dynamics(con: duckdb.DuckDBPyConnection, names: Names, scope: Scope, year: int) -> Section:
+    min_count = disclosure_parameters(con)["min_count"]  # the seed, as published
+    if scope.is_school:
+        series = _series_of_school(con, names, scope, year)
+        source = names.source("marts.mart_school_scorecard")
+        rule = (
+            "Доля низких результатов: ВПР и ОГЭ — отметка «2», ЕГЭ — ниже минимального балла "
+            "года; ВПР — все классы вместе, ЕГЭ по математике — профильный и базовый уровни "
+            f"вместе. Показатели групп менее {min_count} участников не публикуются («—»)."
+        )
+    else:
+        series = _series_of_municipality(con, names, scope, year)
+        source = names.source("marts.mart_territory_results")
+        rule = (
+            "Доля низких результатов: ВПР и ОГЭ — отметка «2», ЕГЭ — ниже минимального балла "
+            "года; все классы вместе. По муниципалитету — сумма результатов по школам (не "
+            f"среднее долей); группы менее {min_count} участников (их показатели не "
+            "публикуются) не входят ни в числитель, ни в знаменатель."
+        )
+    years = list(range(year - 2, year + 1))
     table_rows = [
-        [label, *[_num(dict(points).get(y)) for y in range(year - 2, year + 1)]]
-        for label, points in sorted(merged.items())
+        [label, *[dict(points).get(y) for y in years]] for label, points in series.items()
     ]
     schools = _rows(
         con,
@@ -62,58 +124,64 @@ def _dynamics(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Sectio
     )
     section = Section(
         "4. Динамика результатов по русскому языку и математике",
-        [
-            "Доля низких результатов: ВПР и ОГЭ — отметка «2», ЕГЭ — ниже минимального балла "
-            "года (пороги — справочник reference.ege_min_scores); по муниципалитету — сумма по "
-            "школам (не среднее долей)."
-        ],
+        [rule],
         [
             Table(
                 f"Доля низких результатов {whose}, %",
-                "marts.fct_assessment_result (low_result_count / participants_count)",
-                ["Процедура, предмет", *[_year(y) for y in range(year - 2, year + 1)]],
+                source,
+                ["Процедура, предмет", *[_year(y) for y in years]],
                 table_rows,
                 css_id="dynamics",
+                kinds=["text", "num", "num", "num"],
             ),
             Table(
                 f"Школы, {_year(year)}: доля «2» / ниже минимума, % и изменение за год, п.п.",
-                "marts.mart_school_scorecard",
+                names.source("marts.mart_school_scorecard"),
                 [
                     "ОО",
-                    "ВПР рус.",
-                    "изм.",
-                    "ВПР мат.",
-                    "изм.",
-                    "ОГЭ мат.",
-                    "ЕГЭ рус. < мин.",
-                    "малая группа скрыта",
+                    "ВПР, русский язык, %",
+                    "изменение, п.п.",
+                    "ВПР, математика, %",
+                    "изменение, п.п.",
+                    "ОГЭ, математика, %",
+                    "ЕГЭ, русский язык: ниже минимума, %",
+                    "Малая группа: показатели скрыты",
                 ],
                 [
-                    [s, *[_num(v) for v in vals], "да" if hidden else ""]
-                    for s, *vals, hidden in schools
+                    [s, v1, c1, v2, c2, v3, v4, "да" if hidden else ""]
+                    for s, v1, c1, v2, c2, v3, v4, hidden in schools
                 ],
                 note=f"Показатели групп менее {min_count} участников не публикуются («—»).",
                 css_id="schools",
+                kinds=["text", "num", "signed", "num", "signed", "num", "num", "text"],
             ),
             Table(
                 f"Доля школ с положительной динамикой, {_year(year)} к {_year(year - 1)}",
-                "marts.mart_positive_dynamics",
-                ["Процедура", "Школ сравнено", "С положит. динамикой", "%", "ШНОР", "из них", "%"],
+                names.source("marts.mart_positive_dynamics"),
                 [
-                    [label, n, pos, _num(pct), sn, spos, _num(spct)]
-                    for label, n, pos, pct, sn, spos, spct in positive
+                    "Процедура",
+                    "Школ сравнено",
+                    "С положительной динамикой",
+                    "Доля, %",
+                    "ШНОР сравнено",
+                    "из них с положительной динамикой",
+                    "Доля ШНОР, %",
                 ],
+                [list(r) for r in positive],
                 note="Положительная динамика: доля низких результатов снизилась или средний "
-                "результат вырос, и ни то ни другое не ухудшилось сверх допуска "
-                "(справочник dynamics_procedures).",
+                "результат вырос, и ни то ни другое не ухудшилось сверх допуска, "
+                "установленного справочником параметров динамики.",
                 css_id="positive-dynamics",
+                kinds=["text", "int", "int", "num", "int", "int", "num"],
             ),
         ],
         [
             Chart(
                 f"Доля низких результатов {whose}, %",
-                _line_chart("Доля низких результатов, %", merged, "%"),
+                line_chart(f"Доля низких результатов {whose}, %", series, "%"),
                 "chart-dynamics",
+                source=source,
+                labels=list(series),
             )
         ],
     )

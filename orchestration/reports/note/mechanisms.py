@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 
-from orchestration.reports.note.common import _bar_chart, _num, _rows
-from orchestration.reports.render import Chart, Section, Table
+from orchestration.reports import formats
+from orchestration.reports.note.common import Names, _rows
+from orchestration.reports.render import Chart, Section, Table, bar_chart
 
 
-def _mechanisms(con: duckdb.DuckDBPyConnection, municipality: str, year: int) -> Section:
+def _mechanisms(
+    con: duckdb.DuckDBPyConnection, names: Names, municipality: str, year: int
+) -> Section:
     rows = _rows(
         con,
         "select m.level, coalesce(d.direction_name, m.block_code, 'Итого'), m.points, "
@@ -33,7 +34,7 @@ def _mechanisms(con: duckdb.DuckDBPyConnection, municipality: str, year: int) ->
     section.tables.append(
         Table(
             "Индексы по направлениям, блокам и итог",
-            "marts.mart_management_mechanisms",
+            names.source("marts.mart_management_mechanisms"),
             [
                 "Уровень",
                 "Направление / блок",
@@ -47,27 +48,31 @@ def _mechanisms(con: duckdb.DuckDBPyConnection, municipality: str, year: int) ->
                 [
                     {"direction": "направление", "block": "блок", "total": "итог"}[lvl],
                     blocks.get(name, name),
-                    _num(p),
-                    _num(mx),
-                    _num(ix),
+                    p,
+                    mx,
+                    ix,
                     f"{rk} из {n}",
-                    _num(ch),
+                    ch,
                 ]
                 for lvl, name, p, mx, ix, rk, n, ch in rows
             ],
             css_id="mechanisms",
+            kinds=["text", "text", "num", "num", "num", "text", "signed"],
         )
     )
     directions = [(name, ix) for lvl, name, _, _, ix, *_ in rows if lvl == "direction"]
     section.charts.append(
         Chart(
             "Индексы направлений, %",
-            _bar_chart(
+            bar_chart(
                 "Индексы направлений, %",
-                [re.sub(r"^Система ", "", n)[:45] for n, _ in directions],
+                [n for n, _ in directions],
                 [float(ix) for _, ix in directions],
+                "индекс, %",
             ),
             "chart-mechanisms",
+            source=names.source("marts.mart_management_mechanisms"),
+            labels=[f"{n}: {formats.percent(ix)}" for n, ix in directions],
         )
     )
     return section

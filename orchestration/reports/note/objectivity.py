@@ -4,43 +4,41 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.reports.note.common import PROCEDURE_RU, SUBJECT_RU, Scope, _num, _rows
+from orchestration.reports.note.common import Names, Scope, _rows, markers
 from orchestration.reports.render import Section, Table
 
 
-def _objectivity(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
-    markers = _rows(
+def _objectivity(con: duckdb.DuckDBPyConnection, names: Names, scope: Scope, year: int) -> Section:
+    kinds = markers(con)  # every is_m… column of the mart, with its label
+    flags = ", ".join(column for column, _, _ in kinds)
+    rows = _rows(
         con,
         "select school_short_name, assessment_code, subject_code, grade, participants_count, "
-        "is_m1_journal_mismatch, is_m2_high_not_confirmed, is_m4_sharp_change, "
-        "is_m6_exam_vs_annual_mark, is_m7_medalists_low_ege, "
-        "is_objectivity_risk, evidence from marts.mart_objectivity_markers "
+        f"is_objectivity_risk, evidence, {flags} from marts.mart_objectivity_markers "
         f"where {scope.where()} and academic_year = ? and n_markers > 0 "
         "order by is_objectivity_risk desc, school_short_name, assessment_code, subject_code, "
         "grade",
         [scope.value, year],
     )
-    section = _journal(con, scope, year)
+    section = _journal(con, names, scope, year)
     section.title = "3. Признаки необъективности результатов оценочных процедур"
     section.paragraphs = [
-        "Производная методика (DOMAIN §4.3; это не федеральный перечень ОО с признаками "
-        "необъективности): M1 — доля отметок ниже журнальных не менее 40 % и явно выше, чем в "
-        "других школах региона; M2 — средняя отметка на 2 и более ст. откл. выше других школ "
-        "при ЕГЭ школы ниже регионального (кроме лицеев, гимназий, СОШ с УИОП); M4 — резкий "
-        "рост позиции школы за год или падение когорты; M6 — не менее 60 % отметок ОГЭ ниже "
-        "годовых и явно больше, чем в других школах; M7 — не менее 60 % медалистов школы (из "
-        "трёх и более) с баллом ЕГЭ ниже 70 хотя бы по одному предмету. Признаки M1, M2, M4 и "
-        "M6 требуют различия, которое не объясняется случайностью малой группы (параметры — справочник "
-        "objectivity_parameters). «Риск» — два и более вида признаков у школы в году.",
-        f"Школ с признаками: {len({m[0] for m in markers})}; "
-        f"из них с риском необъективности: {len({m[0] for m in markers if m[10]})}.",
+        "Производная методика (это не федеральный перечень ОО с признаками "
+        "необъективности). Признаки: "
+        + "; ".join(label for _, _, label in kinds)
+        + ". Признак ставится, только если различие не объясняется случайностью малой группы "
+        "(пороги — в справочнике параметров объективности опубликованного файла); обоснование "
+        "каждого признака — в последнем столбце таблицы. «Риск» — два и более вида признаков "
+        "у школы в году.",
+        f"Школ с признаками: {len({m[0] for m in rows})}; "
+        f"из них с риском необъективности: {len({m[0] for m in rows if m[5]})}.",
         *section.paragraphs,
     ]
     section.tables.insert(
         0,
         Table(
             "Работы и экзамены с признаками необъективности",
-            "marts.mart_objectivity_markers",
+            names.source("marts.mart_objectivity_markers"),
             [
                 "ОО",
                 "Процедура",
@@ -54,29 +52,24 @@ def _objectivity(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Sec
             [
                 [
                     school,
-                    PROCEDURE_RU.get(procedure, procedure),
-                    SUBJECT_RU.get(subject, subject),
+                    names.procedure(procedure),
+                    names.subject(subject),
                     grade,
                     n,
-                    ", ".join(
-                        k
-                        for k, on in (("M1", m1), ("M2", m2), ("M4", m4), ("M6", m6), ("M7", m7))
-                        if on
-                    ),
+                    ", ".join(code for (_, code, _), on in zip(kinds, on_flags, strict=True) if on),
                     "да" if risk else "",
                     evidence,
                 ]
-                for school, procedure, subject, grade, n, m1, m2, m4, m6, m7, risk, evidence in (
-                    markers
-                )
+                for school, procedure, subject, grade, n, risk, evidence, *on_flags in rows
             ],
             css_id="objectivity",
+            kinds=["text", "text", "text", "int", "int", "text", "text", "text"],
         ),
     )
     return section
 
 
-def _journal(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
+def _journal(con: duckdb.DuckDBPyConnection, names: Names, scope: Scope, year: int) -> Section:
     rows = _rows(
         con,
         "select s.school_short_name, f.subject_code, f.grade, f.journal_compared_count, "
@@ -97,7 +90,7 @@ def _journal(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section
         [
             Table(
                 "ВПР, русский язык и математика",
-                "marts.fct_assessment_result (pct_journal_*)",
+                names.source("marts.fct_assessment_result"),
                 [
                     "ОО",
                     "Предмет",
@@ -107,11 +100,9 @@ def _journal(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section
                     "Подтвердили, %",
                     "Повысили, %",
                 ],
-                [
-                    [s, SUBJECT_RU.get(sub, sub), g, n, _num(lo), _num(co), _num(hi)]
-                    for s, sub, g, n, lo, co, hi in rows
-                ],
+                [[s, names.subject(sub), g, n, lo, co, hi] for s, sub, g, n, lo, co, hi in rows],
                 css_id="journal",
+                kinds=["text", "text", "int", "int", "num", "num", "num"],
             )
         ],
     )

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.reports.note.common import Scope, _num, _rows, _year
+from orchestration.reports import formats
+from orchestration.reports.note.common import Names, Scope, _rows, _year
 from orchestration.reports.render import Section, Table
+
+# mart_shnsu_index: how the index was computed, and the ШНОР × ШНСУ class
+INDEX_STATUS_RU = {"computed": "рассчитан", "insufficient_data": "недостаточно данных"}
+CROSS_CLASS_RU = {
+    "shnor_and_shnsu": "ШНОР и ШНСУ",
+    "resilient": "ШНСУ без ШНОР (устойчивая школа)",
+    "low_results_good_conditions": "ШНОР без ШНСУ (низкие результаты в благоприятных условиях)",
+    "neither": "ни ШНОР, ни ШНСУ",
+    "unknown": "не определено",
+}
 
 
 def _school_scope(con: duckdb.DuckDBPyConnection, school: str, year: int) -> Scope:
@@ -25,10 +36,12 @@ def _school_scope(con: duckdb.DuckDBPyConnection, school: str, year: int) -> Sco
             f"«{school}» names {len(rows)} schools in {_year(year)} (give a school_id): {found}"
         )
     school_id, name, municipality = rows[0]
-    return Scope("school_id", school_id, f"{name} ({municipality})")
+    return Scope("school_id", school_id, f"{name} ({municipality})", short_name=name)
 
 
-def _school_profile(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> Section:
+def _school_profile(
+    con: duckdb.DuckDBPyConnection, names: Names, scope: Scope, year: int
+) -> Section:
     profile = _rows(
         con,
         "select school_type, pupils_total, classes_total, teachers_total, teachers_under_35, "
@@ -50,9 +63,10 @@ def _school_profile(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> 
     if shnsu:
         status, index_status, index, percentile, cross = shnsu[0]
         paragraphs.append(
-            f"Социальный контекст (ШНСУ, производная методика, mart_shnsu_index): {status}; "
-            f"индекс {_num(index)}, перцентиль {_num(percentile)} ({index_status}); "
-            f"сочетание с ШНОР: {cross or '—'}."
+            f"Социальный контекст (школа в неблагоприятных социальных условиях, производная "
+            f"методика): {status}; индекс {formats.number(index)}, перцентиль "
+            f"{formats.number(percentile)} ({INDEX_STATUS_RU.get(index_status, index_status)}); "
+            f"сочетание с ШНОР: {CROSS_CLASS_RU.get(cross, cross or '—')}."
         )
     return Section(
         "1. Сведения об ОО",
@@ -60,10 +74,11 @@ def _school_profile(con: duckdb.DuckDBPyConnection, scope: Scope, year: int) -> 
         [
             Table(
                 f"Контингент и кадры, {_year(year)}",
-                "marts.fct_school_profile",
+                names.source("marts.fct_school_profile"),
                 headers,
-                [[_num(v) for v in row] for row in profile],
+                [list(row) for row in profile],
                 css_id="profile",
+                kinds=["text", "int", "int", "int", "int", "int", "int", "int"],
             )
         ],
     )

@@ -117,6 +117,7 @@ school_years as (
         s.school_short_name,
         s.municipality_name,
         s.msu_code,
+        s.oktmo,
         s.school_type,
         s.parent_school_id,
         s.successor_school_id,

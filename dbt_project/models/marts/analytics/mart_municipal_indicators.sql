@@ -295,7 +295,22 @@ final as (
                 then '100 × distinct pupils of grades 9–11 who are winners or prize-winners of the regional stage of the ВсОШ / pupils of grades 9–11 (fct_school_profile); only school-years with a grades 9–11 count in the profile, in numerator and denominator'
             when 'П31'
                 then '100 × schools with at least one winner or prize-winner of the regional stage of the ВсОШ of grades 9–11 / schools working in the year (registry status active); a branch counts as its legal entity (parent_school_id)'
-        end as rule
+        end as rule,
+        -- the same rule in Russian, for the analytical note an official signs
+        case c.indicator_code
+            when 'П22'
+                then 'Среднее по процедурам (ВПР по математике и русскому языку, 4–8 классы; ОГЭ по математике и русскому языку; ЕГЭ по русскому языку и математике) доли результатов не ниже минимального уровня; числитель и знаменатель — суммы по процедурам'
+            when 'П23'
+                then 'Среднее по процедурам доли высоких результатов (отметка «5»; ЕГЭ — 81 балл и выше; базовая математика не учитывается); числитель и знаменатель — суммы по процедурам'
+            when 'П24'
+                then 'Доля школ, у которых доля результатов ниже минимального уровня (процедуры П22 вместе) не выше наибольшего из двух порогов: абсолютного и регионального значения с коэффициентом (справочник параметров), среди школ с достаточным числом результатов'
+            when 'П29'
+                then 'Доля медалистов «За особые успехи в учении» года, набравших по одному из предметов ЕГЭ балл ниже порога (70; базовая математика не учитывается, если справочник не указывает иное); чем ниже, тем лучше'
+            when 'П30'
+                then 'Доля обучающихся 9–11 классов — победителей и призёров регионального этапа ВсОШ в численности обучающихся 9–11 классов (по формам мониторинга ОО)'
+            when 'П31'
+                then 'Доля школ, в которых обучаются победители и призёры регионального этапа ВсОШ 9–11 классов, среди действующих школ (филиал считается в составе головной организации)'
+        end as rule_ru
     from computed as c
     left join {{ ref('dim_indicator') }} as i
         on c.indicator_code = i.indicator_code and i.programme_code = 'motivating_monitoring'

@@ -358,62 +358,62 @@ final as (
             case
                 when f.is_m1_journal_mismatch
                     then
-                        'M1: ниже журнала ' || cast(f.pct_journal_lowered as varchar) || '% (другие школы '
-                        || cast(f.others_pct_journal_lowered as varchar) || '%). '
+                        'M1: ниже журнала ' || {{ ru_decimal('f.pct_journal_lowered') }} || ' % (другие школы '
+                        || {{ ru_decimal('f.others_pct_journal_lowered') }} || ' %). '
                 else ''
             end
             || case
                 when f.is_m2_high_not_confirmed
                     then
-                        'M2: средняя отметка ' || cast(f.mean_mark as varchar) || ' при ' || cast(f.others_mean_mark as varchar)
-                        || ' у других школ (z=' || cast(f.standing_z as varchar) || '), ЕГЭ ниже региона на '
-                        || cast(-f.ege_score_above_others as varchar) || ' б. '
+                        'M2: средняя отметка ' || {{ ru_decimal('f.mean_mark') }} || ' при ' || {{ ru_decimal('f.others_mean_mark') }}
+                        || ' у других школ (z=' || {{ ru_decimal('f.standing_z') }} || '), ЕГЭ ниже региона на '
+                        || {{ ru_decimal('-f.ege_score_above_others') }} || ' б. '
                 else ''
             end
             || case
                 when f.is_m3_inverted_difficulty
                     then
-                        'M3: базовые задания ' || cast(f.delta_basic_pp as varchar) || ' п.п., сложные +'
-                        || cast(f.delta_hard_pp as varchar) || ' п.п. к другим школам региона ('
-                        || cast(f.pct_basic_done as varchar) || '% и ' || cast(f.pct_hard_done as varchar)
-                        || '% выполнения). '
+                        'M3: базовые задания ' || {{ ru_decimal('f.delta_basic_pp') }} || ' п.п., сложные +'
+                        || {{ ru_decimal('f.delta_hard_pp') }} || ' п.п. к другим школам региона ('
+                        || {{ ru_decimal('f.pct_basic_done') }} || ' % и ' || {{ ru_decimal('f.pct_hard_done') }}
+                        || ' % выполнения). '
                 else ''
             end
             || case
                 when f.is_m4_year_jump
                     then
-                        'M4: рост позиции z ' || cast(f.previous_year_standing_z as varchar) || ' → '
-                        || cast(f.standing_z as varchar) || ' за год. '
+                        'M4: рост позиции z ' || {{ ru_decimal('f.previous_year_standing_z') }} || ' → '
+                        || {{ ru_decimal('f.standing_z') }} || ' за год. '
                 else ''
             end
             || case
                 when f.is_m4_cohort_drop
                     then
-                        'M4: падение когорты z ' || cast(f.cohort_previous_standing_z as varchar) || ' → '
-                        || cast(f.standing_z as varchar) || '. '
+                        'M4: падение когорты z ' || {{ ru_decimal('f.cohort_previous_standing_z') }} || ' → '
+                        || {{ ru_decimal('f.standing_z') }} || '. '
                 else ''
             end
             || case
                 when f.is_m5_score_spike
                     then
-                        'M5: ' || cast(f.spike_count as varchar) || ' уч. ровно на пороге «'
-                        || cast(f.spike_mark as varchar) || '» (' || cast(f.spike_threshold_score as varchar)
-                        || ' перв. б.), ' || cast(f.spike_below_count as varchar) || ' на 1–2 балла ниже. '
+                        'M5: ' || {{ ru_decimal('f.spike_count') }} || ' уч. ровно на пороге «'
+                        || {{ ru_decimal('f.spike_mark') }} || '» (' || {{ ru_decimal('f.spike_threshold_score') }}
+                        || ' перв. б.), ' || {{ ru_decimal('f.spike_below_count') }} || ' на 1–2 балла ниже. '
                 else ''
             end
             || case
                 when f.is_m6_exam_vs_annual_mark
                     then
-                        'M6: ОГЭ ниже годовой отметки у ' || cast(f.pct_oge_lowered as varchar) || '% (другие школы '
-                        || cast(f.others_pct_oge_lowered as varchar) || '%). '
+                        'M6: ОГЭ ниже годовой отметки у ' || {{ ru_decimal('f.pct_oge_lowered') }} || ' % (другие школы '
+                        || {{ ru_decimal('f.others_pct_oge_lowered') }} || ' %). '
                 else ''
             end
             || case
                 when f.is_m7_medalists_low_ege
                     then
-                        'M7: ' || cast(f.pct_medalists_low_ege as varchar) || '% медалистов ('
-                        || cast(f.medalists_count as varchar) || ' чел.) с баллом ЕГЭ ниже порога (другие школы '
-                        || cast(f.others_pct_medalists_low_ege as varchar) || '%). '
+                        'M7: ' || {{ ru_decimal('f.pct_medalists_low_ege') }} || ' % медалистов ('
+                        || {{ ru_decimal('f.medalists_count') }} || ' чел.) с баллом ЕГЭ ниже порога (другие школы '
+                        || {{ ru_decimal('f.others_pct_medalists_low_ege') }} || ' %). '
                 else ''
             end
         ) as evidence

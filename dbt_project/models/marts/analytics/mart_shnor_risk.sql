@@ -62,9 +62,10 @@ scored as (
                 when is_flagged_low
                     then
                         procedure_label || ' ' || cast(cell_year as varchar) || '/'
-                        || cast(cell_year + 1 as varchar) || ': %2=' || cast(pct_low as varchar)
-                        || ' (P=' || cast(pct_low_reference as varchar) || '), %высоких='
-                        || cast(pct_high as varchar) || ' (P=' || cast(pct_high_reference as varchar) || ')'
+                        || cast(cell_year + 1 as varchar) || ': доля «2» ' || {{ ru_decimal('pct_low') }}
+                        || ' % (порог региона ' || {{ ru_decimal('pct_low_reference') }}
+                        || ' %), доля высоких результатов ' || {{ ru_decimal('pct_high') }}
+                        || ' % (порог ' || {{ ru_decimal('pct_high_reference') }} || ' %)'
             end,
             '; ' order by procedure_label, cell_year
         ) as reason

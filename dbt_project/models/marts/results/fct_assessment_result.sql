@@ -2,18 +2,35 @@
     distribution of marks (ВПР, ОГЭ, base mathematics) or of ЕГЭ score bands, the share of low
     results ("2", or below the year's minimum), успеваемость, качество, a mean with its measure
     type, and for ВПР the comparison with journal marks. ВПР rows come from ФИС ОКО per-school
-    aggregates; ОГЭ and ЕГЭ rows are aggregated from pupil results. -#}
+    aggregates; ОГЭ and ЕГЭ rows are aggregated from pupil results. Incremental by academic
+    year (macros/incremental_years.sql): a run rebuilds only the years whose files changed,
+    unless something the years cannot describe changed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='academic_year',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_years() }}",
+) }}
+
 with
 
 vpr as (
     select * from {{ ref('int_vpr_results_resolved') }}
-    where school_id is not null and subject_code is not null and not coalesce(is_superseded, false)
+    where
+        school_id is not null and subject_code is not null and not coalesce(is_superseded, false)
+        and {{ only_rebuilt_years() }}
+),
+
+exam_sittings as (
+    select * from {{ ref('fct_exam_result') }}
+    where {{ only_rebuilt_years() }}
 ),
 
 exams as (
     -- results only: a pupil who did not sit (неявка, не допущен, аннулирован) is counted in
     -- not_sat_count, never in participants
-    select * from {{ ref('fct_exam_result') }}
+    select * from exam_sittings
     where is_result
 ),
 
@@ -24,7 +41,7 @@ not_sat as (
         f.assessment_code,
         f.subject_code,
         count(*) as not_sat_count
-    from {{ ref('fct_exam_result') }} as f
+    from exam_sittings as f
     where not f.is_result
     group by f.school_id, f.academic_year, f.assessment_code, f.subject_code
 ),

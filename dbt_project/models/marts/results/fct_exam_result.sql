@@ -1,10 +1,20 @@
 {#- One row per pupil × exam sitting (ЕГЭ, ОГЭ, ГВЭ-9, ГВЭ-11), pseudonymised, pupils who did
-    not sit included (is_result false). Internal: never published. -#}
+    not sit included (is_result false). Internal: never published.
+    Incremental by academic year (macros/incremental_years.sql): a run rebuilds only the years
+    whose files changed, unless something the years cannot describe changed. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='academic_year',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_years() }}",
+) }}
+
 with
 
 scored as (
     select * from {{ ref('int_exam_results_scored') }}
-    where school_id is not null and subject_code is not null
+    where school_id is not null and subject_code is not null and {{ only_rebuilt_years() }}
 ),
 
 final as (

@@ -14,6 +14,8 @@ renamed as (
         short_name as school_short_name,
         municipality_name,
         msu_code,
+        -- an ОКТМО typed as a number lost its leading zero (8603000): 8 or 11 digits again
+        case when length(oktmo) in (7, 10) then '0' || oktmo else oktmo end as oktmo,
         school_type,
         parent_school_code as parent_school_code_src,
         settlement_name,

@@ -372,19 +372,19 @@ wide as (
 )
 select
     cur.*,
-    cur.vpr_rus_pct_mark2 - prev.vpr_rus_pct_mark2 as vpr_rus_pct_mark2_change,
-    cur.vpr_rus_mean_mark - prev.vpr_rus_mean_mark as vpr_rus_mean_mark_change,
-    cur.vpr_math_pct_mark2 - prev.vpr_math_pct_mark2 as vpr_math_pct_mark2_change,
-    cur.vpr_math_mean_mark - prev.vpr_math_mean_mark as vpr_math_mean_mark_change,
-    cur.oge_rus_pct_mark2 - prev.oge_rus_pct_mark2 as oge_rus_pct_mark2_change,
-    cur.oge_rus_mean_mark - prev.oge_rus_mean_mark as oge_rus_mean_mark_change,
-    cur.oge_math_pct_mark2 - prev.oge_math_pct_mark2 as oge_math_pct_mark2_change,
-    cur.oge_math_mean_mark - prev.oge_math_mean_mark as oge_math_mean_mark_change,
-    cur.ege_rus_pct_below_min - prev.ege_rus_pct_below_min as ege_rus_pct_below_min_change,
-    cur.ege_rus_mean_score - prev.ege_rus_mean_score as ege_rus_mean_score_change,
-    cur.ege_math_pct_below_min - prev.ege_math_pct_below_min as ege_math_pct_below_min_change,
-    cur.ege_math_profile_mean_score - prev.ege_math_profile_mean_score
-        as ege_math_profile_mean_score_change
+    -- the marts round a change to the digits of its measures (the change() macro: 2)
+    round(cur.vpr_rus_pct_mark2 - prev.vpr_rus_pct_mark2, 2) as vpr_rus_pct_mark2_change,
+    round(cur.vpr_rus_mean_mark - prev.vpr_rus_mean_mark, 2) as vpr_rus_mean_mark_change,
+    round(cur.vpr_math_pct_mark2 - prev.vpr_math_pct_mark2, 2) as vpr_math_pct_mark2_change,
+    round(cur.vpr_math_mean_mark - prev.vpr_math_mean_mark, 2) as vpr_math_mean_mark_change,
+    round(cur.oge_rus_pct_mark2 - prev.oge_rus_pct_mark2, 2) as oge_rus_pct_mark2_change,
+    round(cur.oge_rus_mean_mark - prev.oge_rus_mean_mark, 2) as oge_rus_mean_mark_change,
+    round(cur.oge_math_pct_mark2 - prev.oge_math_pct_mark2, 2) as oge_math_pct_mark2_change,
+    round(cur.oge_math_mean_mark - prev.oge_math_mean_mark, 2) as oge_math_mean_mark_change,
+    round(cur.ege_rus_pct_below_min - prev.ege_rus_pct_below_min, 2) as ege_rus_pct_below_min_change,
+    round(cur.ege_rus_mean_score - prev.ege_rus_mean_score, 2) as ege_rus_mean_score_change,
+    round(cur.ege_math_pct_below_min - prev.ege_math_pct_below_min, 2) as ege_math_pct_below_min_change,
+    round(cur.ege_math_profile_mean_score - prev.ege_math_profile_mean_score, 2) as ege_math_profile_mean_score_change
 from wide as cur
 left join wide as prev
     on prev.school_id = cur.school_id and cur.academic_year = prev.academic_year + 1;

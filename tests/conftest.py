@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 
@@ -93,6 +94,17 @@ class PipelineRun:
             dest, dest / "data", dest / "dagster_home", self.truth_dir, env, self.output,
             self.errors,
         )  # fmt: skip
+
+
+def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file as the pipeline does. The internal warehouse's staging views read the
+    lake by paths relative to DuckDB's ``file_search_path`` (one parsed dbt manifest serves every
+    deployment): opened by hand, it needs the lake beside it named there."""
+    con = duckdb.connect(str(path), read_only=read_only)
+    lake = path.parent / "lake"
+    if path.name == "warehouse.duckdb" and lake.exists():
+        con.execute(f"set file_search_path = '{str(lake).replace(chr(39), chr(39) * 2)}'")
+    return con
 
 
 def pipeline_env(root: Path) -> dict[str, str]:

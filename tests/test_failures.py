@@ -157,8 +157,8 @@ def test_msoko_status_and_the_quality_report_show_the_last_failure(tmp_path: Pat
         text=True,
         timeout=120,
     )
-    assert status.returncode == 0, status.stderr
-    assert "No reporting file yet" in status.stdout  # a failed first night: nothing published
+    assert status.returncode == 1, status.stderr  # nothing to show: a script can tell
+    assert "nothing is published yet" in status.stdout  # a failed first night
     assert (
         "last failed run: 2026-12-06 03:04 UTC warehouse_job (warehouse_models) "
         "[academic year 2021…2023, started by nightly_refresh, run 5f0c3a4e]: dbt build failed"

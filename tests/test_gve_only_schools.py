@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
 from tests.builders import write_xlsx
-from tests.conftest import PipelineRun
+from tests.conftest import PipelineRun, connect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
 
@@ -100,6 +99,16 @@ def gve_run(pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> 
         (4, 3, 5),
     )
     run.env["MSOKO_AS_OF_DATE"] = f"{last + 2}-06-01"
+    # the school's ОГЭ results leave the published data (they are ГВЭ now): the gate refuses
+    # that until the authority records it, as it would for any vanished result
+    decisions = run.root / "publication_decisions.csv"
+    decisions.write_text(
+        "academic_year,source,kind,reason,approved_by,approved_on\n"
+        f"{last},oge_rcoi,accepted_shrink,grade 9 of {only_gve['school_code']} sat ГВЭ only,"
+        "Иванова А. А.,2026-12-01\n",
+        encoding="utf-8",
+    )
+    run.env["MSOKO_PUBLICATION_DECISIONS_PATH"] = str(decisions)
     result = run.cli("refresh", check=False)
     return {
         "run": run,
@@ -111,7 +120,7 @@ def gve_run(pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def _query(path: Path, sql: str, *params: object) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect(path)
     try:
         return con.execute(sql, list(params)).fetchall()
     finally:

@@ -19,7 +19,7 @@ import pytest
 
 from ingestion.samples.layouts import MUNICIPAL_OLYMPIAD_HEADER
 from tests.builders import all_strings, assert_accounting, file_row, read_one, write_csv, write_xlsx
-from tests.conftest import PipelineRun
+from tests.conftest import PipelineRun, connect
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "school_names"
 
@@ -165,7 +165,7 @@ def test_fct_olympiad_result_matches_the_truth(pipeline: PipelineRun) -> None:
         )
         for r in truth
     )
-    with duckdb.connect(str(pipeline.warehouse), read_only=True) as con:
+    with connect(pipeline.warehouse) as con:
         got = Counter(
             con.execute(
                 "select academic_year, stage, subject_code, school_id, grade, olympiad_status, "
@@ -212,7 +212,7 @@ def test_school_name_variants_resolve_without_false_matches(pipeline: PipelineRu
         (v["academic_year"], v["municipality"], v["name_as_written"]): v
         for v in pipeline.truth["school_name_variants"]
     }
-    with duckdb.connect(str(pipeline.warehouse), read_only=True) as con:
+    with connect(pipeline.warehouse) as con:
         audit = {
             (r[0], r[1], r[2]): r[3:]
             for r in con.execute(
@@ -331,7 +331,7 @@ def test_school_names_of_seeds_001_and_003(pipeline: PipelineRun) -> None:
     """The warehouse's own resolution view, run over the seeds' names and registry names whose
     full names end as the legal register writes them («…пгт Хасан» Хасанского муниципального
     района): on fc70773 «МКОУ СОШ пгт Хасан» fitted all ten СОШ of the district."""
-    with duckdb.connect(str(pipeline.warehouse), read_only=True) as wh:
+    with connect(pipeline.warehouse) as wh:
         (view_sql,) = wh.execute(
             "select sql from duckdb_views() where view_name = 'int_school_name_resolution'"
         ).fetchone()

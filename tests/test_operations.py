@@ -19,7 +19,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from tests.conftest import PROJECT_ROOT, PipelineRun
+from tests.conftest import PROJECT_ROOT, PipelineRun, connect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
 
@@ -125,9 +125,9 @@ def test_a_run_killed_mid_build_changes_nothing_and_the_next_run_publishes(
     pipeline: PipelineRun, tmp_path: Path
 ) -> None:
     run = pipeline.copy(tmp_path / "run")
-    before, version = sha256(run.reporting), latest_version(run.reporting)
+    before, version = run.published_state, latest_version(run.reporting)
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "refresh", "--all"],
+        [sys.executable, "-m", "orchestration.cli", "refresh", "--full"],
         cwd=PROJECT_ROOT,
         env=run.env,
         stdout=subprocess.PIPE,
@@ -137,14 +137,17 @@ def test_a_run_killed_mid_build_changes_nothing_and_the_next_run_publishes(
         start_new_session=True,
     )
     assert process.stdout is not None
+    seen = []
     for line in process.stdout:  # wait until dbt is building the warehouse
-        if "START sql table model" in line:
+        seen.append(line)
+        if line.startswith("dbt build:"):
             break
+    assert process.poll() is None, "the run ended before dbt built: " + "".join(seen[-20:])
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=60)
-    assert sha256(run.reporting) == before
+    assert run.published_state == before
     assert latest_version(run.reporting) == version
-    run.cli("refresh", "--all")
+    run.cli("refresh", "--full")
     assert latest_version(run.reporting) == version + 1
 
 
@@ -179,7 +182,7 @@ def test_a_missing_school_stops_the_publish_until_it_is_waived(
 
     waivers = tmp_path / "waivers.csv"
     school_id = f"27-{school['school_code']}"
-    con = duckdb.connect(str(run.warehouse), read_only=True)
+    con = connect(run.warehouse)
     year = con.execute(
         "select academic_year from audit.completeness where completeness_status = 'missing'"
     ).fetchall()
@@ -231,7 +234,7 @@ def test_a_corrected_file_replaces_its_predecessor_and_history_is_kept(
     book.save(vpr)
 
     run.cli("refresh")
-    con = duckdb.connect(str(run.warehouse), read_only=True)
+    con = connect(run.warehouse)
     try:
         got = con.execute(
             "select count(*), max(participants_count) from marts.fct_assessment_result f "

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import PROJECT_ROOT, PipelineRun
+from tests.conftest import PROJECT_ROOT, PipelineRun, connect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
 
@@ -50,7 +50,7 @@ def _tokens(text: str) -> set[str]:
 
 
 def _text_of_duckdb(path: Path, parquet: bool) -> str:
-    con = duckdb.connect() if parquet else duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect() if parquet else connect(path)
     try:
         if parquet:
             con.execute(f"create view t as select * from read_parquet('{path}')")

@@ -13,10 +13,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.conftest import PROJECT_ROOT, PipelineRun
+from tests.conftest import PROJECT_ROOT, PipelineRun, connect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
 
@@ -32,7 +31,7 @@ CORE_TABLES = [
 
 
 def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect(path)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from tests.builders import assert_accounting, file_row, read_one, write_xlsx
-from tests.conftest import PipelineRun
+from tests.conftest import PipelineRun, connect
 
 HEADER = [
     "Логин ОО",
@@ -129,7 +129,7 @@ def test_every_task_the_reader_reads_reaches_the_warehouse_point_by_point(
     from ingestion.sources.vpr_forms import TASKS
 
     forms = pipeline.truth["vpr_forms"]
-    con = duckdb.connect(str(pipeline.warehouse), read_only=True)
+    con = connect(pipeline.warehouse)
     try:
         columns = {
             name

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -119,7 +120,7 @@ class Runner:
                 error = event.step_failure_data.error
                 message = error.message.strip() if error else ""
                 print(f"FAILED {event.step_key}: {message[:3000]}", file=sys.stderr)
-                disk_full = disk_full or is_disk_full(message)
+                disk_full = disk_full or any(is_disk_full(text) for text in _error_chain(error))
         if disk_full:
             print(disk_full_line(self.settings), file=sys.stderr)
 
@@ -183,6 +184,16 @@ class Runner:
                 flush=True,
             )
         return self.refresh(everything=True)
+
+
+def _error_chain(error: Any) -> Iterator[str]:
+    """The messages of an error and of every error that caused it (Dagster wraps the step's
+    own error: «Error occurred while executing op …», the cause says what happened)."""
+    seen = 0
+    while error is not None and seen < 20:
+        yield error.message or ""
+        error = error.cause or error.context
+        seen += 1
 
 
 DISK_FULL = ("no space left on device", "errno 28", "disk is full", "not enough space")

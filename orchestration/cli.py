@@ -174,11 +174,15 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
     if args.command == "note":
         ok = analytical_note(settings, args.municipality, args.year, args.school)
         share_outputs(settings.data_dir, settings.reports_dir, settings.publish_group)
+        if ok:
+            _report_written(settings, "note")
         return 0 if ok else 1
     if args.command == "docs":
         from orchestration.pipeline.dbt import build_docs
 
-        print(f"dbt docs (open in a browser, works offline): {build_docs(settings)}")
+        docs = build_docs(settings)
+        _report_written(settings, "docs", docs)
+        print(f"dbt docs (open in a browser, works offline): {docs}")
         return 0
     if args.command == "serve":
         from orchestration.defs.serve import cancel_and_wait, serve
@@ -215,9 +219,19 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
         if (public / "README.md").exists():
             print(f"  open data (small cells suppressed): {public}  (README.md there)")
         if args.command == "demo" and ok and not unchanged:
-            analytical_note(settings, None, None)  # the first municipality, the latest year
+            if analytical_note(settings, None, None):  # the first municipality, latest year
+                _report_written(settings, "note")
             share_outputs(settings.data_dir, settings.reports_dir, settings.publish_group)
     return 0 if ok else 1
+
+
+def _report_written(settings: Settings, kind: str, path: Path | None = None) -> None:
+    """Tell Dagster that the note or the dbt docs were written (lineage: the assets of
+    ``orchestration.defs.publish.REPORT_SPECS``)."""
+    from orchestration.defs.publish import ANALYTICAL_NOTE, DBT_DOCS, report_written
+
+    key = ANALYTICAL_NOTE if kind == "note" else DBT_DOCS
+    report_written(dagster_instance(), key, path or settings.reports_dir / "notes")
 
 
 if __name__ == "__main__":

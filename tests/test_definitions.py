@@ -40,6 +40,45 @@ def test_the_whole_graph_loads(defs: dg.Definitions) -> None:
     assert defs.resolve_sensor_def("landing_files_sensor")
 
 
+def test_lineage_reaches_what_people_read(defs: dg.Definitions) -> None:
+    """The quality report, the analytical note and the dbt docs site are assets downstream of
+    the reporting file (the open data is one already)."""
+    graph = defs.resolve_asset_graph()
+    reporting = dg.AssetKey(["reporting", "reporting_file"])
+    for name in ("quality_report", "analytical_note", "dbt_docs", "public_export"):
+        node = graph.get(dg.AssetKey(["reporting", name]))
+        assert reporting in node.parent_keys, name
+        assert node.description, name
+
+
+@pytest.mark.e2e
+@pytest.mark.xdist_group("pipeline")
+def test_the_quality_report_is_recorded_as_materialized_by_the_publish(
+    pipeline: PipelineRun,
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import dagster as dg\n"
+            "e = dg.DagsterInstance.get().get_latest_materialization_event("
+            "dg.AssetKey(['reporting', 'quality_report']))\n"
+            "print(e.asset_materialization.metadata['published'].value if e else 'none')",
+        ],
+        cwd=PROJECT_ROOT,
+        env=pipeline.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "True", result.stderr[-2000:]
+
+
 def test_arrival_checks_block(defs: dg.Definitions) -> None:
     graph = defs.resolve_asset_graph()
     raw = dg.AssetKey(["raw", "vpr_fisoko", "vpr_school_results"])

@@ -6,7 +6,7 @@ from ingestion.config import Settings
 from orchestration.defs.automation import automation, ingest_job, landing_scan_job, warehouse_job
 from orchestration.defs.failures import failure_sensors
 from orchestration.defs.ingestion import raw_assets
-from orchestration.defs.publish import public_export, reporting_file
+from orchestration.defs.publish import REPORT_SPECS, public_export, reporting_file
 from orchestration.defs.resources import progress_resource, settings_resource
 from orchestration.defs.transform import LAKE_BOOKKEEPING, landing_scan, warehouse_models
 from orchestration.pipeline.progress import Progress
@@ -29,6 +29,7 @@ def build_definitions(
             warehouse_models,
             reporting_file,
             public_export,
+            *REPORT_SPECS,
         ],
         jobs=[ingest_job, warehouse_job, landing_scan_job],
         schedules=schedules,

@@ -1,5 +1,7 @@
 """The reporting file as an asset: gate, build, verify, swap (``orchestration.publishing.reporting_file``)."""
 
+from pathlib import Path
+
 import dagster as dg
 
 from ingestion.config import Settings
@@ -21,6 +23,9 @@ from orchestration.publishing.reporting_file import publish
 from orchestration.publishing.store import share_outputs
 
 REPORTING_FILE = dg.AssetKey(["reporting", "reporting_file"])
+QUALITY_REPORT = dg.AssetKey(["reporting", "quality_report"])
+ANALYTICAL_NOTE = dg.AssetKey(["reporting", "analytical_note"])
+DBT_DOCS = dg.AssetKey(["reporting", "dbt_docs"])
 
 
 def _published_keys() -> list[dg.AssetKey]:
@@ -57,7 +62,10 @@ def reporting_file(
                 build_fingerprint=built_fingerprint(settings),
             )
     except PublishBlockedError as exc:
+        # the quality report says why, and is what people read first
+        context.log_event(_quality_report_written(settings.reports_dir, published=False))
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
+    context.log_event(_quality_report_written(settings.reports_dir, published=True))
     context.log.info(
         f"published version {result.version} to {result.path}: "
         f"{len(result.tables)} tables, {result.suppressed_cells} small-group rows suppressed"
@@ -126,4 +134,57 @@ def public_export(
                 + "\n".join(f"| {t} | {n} |" for t, n in result.tables.items())
             ),
         }
+    )
+
+
+# What people read, written outside the build: the quality report (by the publish step, also
+# when it refuses), the analytical note (`msoko note`, the end of `make demo`) and the dbt docs
+# site (`msoko docs`). Declared as assets downstream of the reporting file so that lineage
+# reaches them in the Dagster UI (dbt docs shows the same as exposures); each writer reports
+# its materialization.
+REPORT_SPECS = [
+    dg.AssetSpec(
+        QUALITY_REPORT,
+        deps=[REPORTING_FILE],
+        group_name="reporting",
+        kinds={"html"},
+        description="The data quality report (data/reports/quality_report.html and .md): what "
+        "is missing, waived, provisional or refused, the changes against the previous "
+        "publication, the files not read, the failed runs. Written by every publish attempt.",
+    ),
+    dg.AssetSpec(
+        ANALYTICAL_NOTE,
+        deps=[REPORTING_FILE],
+        group_name="reporting",
+        kinds={"html", "excel"},
+        description="The analytical note of a municipality or a school for an academic year "
+        "(data/reports/notes/: HTML and XLSX), from the published file only; written by "
+        "`msoko note` and at the end of `make demo`.",
+    ),
+    dg.AssetSpec(
+        DBT_DOCS,
+        deps=[REPORTING_FILE],
+        group_name="reporting",
+        kinds={"html"},
+        description="The dbt documentation site as one offline HTML file "
+        "(data/docs/dbt_docs.html): every model, column description and exposure; written by "
+        "`msoko docs`.",
+    ),
+]
+
+
+def _quality_report_written(reports_dir: Path, *, published: bool) -> dg.AssetMaterialization:
+    return dg.AssetMaterialization(
+        QUALITY_REPORT,
+        metadata={
+            "path": dg.MetadataValue.path(str(reports_dir / "quality_report.html")),
+            "published": published,
+        },
+    )
+
+
+def report_written(instance: dg.DagsterInstance, key: dg.AssetKey, path: Path) -> None:
+    """Record in the instance that ``msoko`` wrote one of the ``REPORT_SPECS`` outside a run."""
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(key, metadata={"path": dg.MetadataValue.path(str(path))})
     )

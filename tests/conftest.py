@@ -97,9 +97,9 @@ class PipelineRun:
 
 
 def connect(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file as the pipeline does. The internal warehouse's staging views read the
-    lake by paths relative to DuckDB's ``file_search_path`` (one parsed dbt manifest serves every
-    deployment): opened by hand, it needs the lake beside it named there."""
+    """Open a DuckDB file read-only. The internal warehouse's staging views read the lake by the
+    absolute paths of the run that built them (``dbt_project/macros/source.sql``); the lake
+    beside it is also put on ``file_search_path`` for a warehouse built by dbt by hand."""
     con = duckdb.connect(str(path), read_only=read_only)
     lake = path.parent / "lake"
     if path.name == "warehouse.duckdb" and lake.exists():

@@ -7,6 +7,9 @@
     msoko backfill --from 2021 --to 2023 [--source ege_rcoi]
                                      re-ingest a range of academic years as one run, then publish
     msoko status                     what the published reporting file holds, the last failed run
+    msoko status --tenant 27-101     what one municipality's (school's) tenant file holds
+    msoko note --all-schools --municipality "Амурский муниципальный район"
+                                     every school's note into that municipality's tenant folder
     msoko serve [--host --port]      the Dagster UI and daemon in the foreground (schedule and
                                      sensors on); stops cleanly on SIGTERM/SIGINT
 
@@ -14,6 +17,7 @@ Every run is a Dagster run recorded in ``$DAGSTER_HOME`` (see it in ``make ui``)
 """
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -79,6 +83,13 @@ def _published(settings: Settings) -> tuple[str, bool]:
         return f"the published file {settings.reporting_path} cannot be summarised: {exc}", False
 
 
+def _share_tenants(settings: Settings) -> None:
+    """The notes written into tenant folders: readable by each tenant's group only."""
+    from orchestration.publishing.tenants import share_tenant_folders
+
+    share_tenant_folders(settings)
+
+
 def nothing_changed(settings: Settings) -> bool:
     """Say so and return True when the published file was built from the landing folder, the
     lake and the project exactly as they are now (``orchestration.pipeline.fingerprint``): then
@@ -115,7 +126,13 @@ def parser() -> argparse.ArgumentParser:
     p_back.add_argument("--from", dest="year_from", type=int, required=True)
     p_back.add_argument("--to", dest="year_to", type=int, required=True)
     p_back.add_argument("--source", action="append", default=[], help="only this source")
-    sub.add_parser("status", help="print what the reporting file holds and the last failure")
+    p_status = sub.add_parser(
+        "status", help="print what the reporting file holds and the last failure"
+    )
+    p_status.add_argument(
+        "--tenant",
+        help="one tenant file instead: a municipality's code (27-101) or name, or a school_id",
+    )
     sub.add_parser(
         "catalog",
         help="rewrite the published catalog's views for where the data folder is now "
@@ -148,6 +165,11 @@ def parser() -> argparse.ArgumentParser:
     p_note.add_argument(
         "--school", help="one school's note: its school_id or a part of its short name"
     )
+    p_note.add_argument(
+        "--all-schools",
+        action="store_true",
+        help="every school's note of --municipality, from its tenant file into its folder",
+    )
     return p
 
 
@@ -161,6 +183,15 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
     from orchestration.reports.headline import analytical_note
 
     started = time.monotonic()
+    if args.command == "demo" and "MSOKO_TENANTS" not in os.environ:
+        # the demo publishes one file per municipality beside the regional one
+        settings = dataclasses.replace(settings, tenants=("municipality",))
+    if args.command == "status" and args.tenant:
+        from orchestration.reports.headline import tenant_status
+
+        text, known = tenant_status(settings, args.tenant)
+        print(text)
+        return 0 if known else 1
     if args.command == "status":
         text, known = status(settings)
         print(text)
@@ -171,6 +202,15 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
         written = store_of(settings).repoint()
         print(f"catalog rewritten: {written}" if written else "nothing is published yet")
         return 0 if written else 1
+    if args.command == "note" and args.all_schools:
+        from orchestration.reports.headline import all_school_notes
+
+        if not args.municipality:
+            print("--all-schools needs --municipality (its name or code)", file=sys.stderr)
+            return 2
+        ok = all_school_notes(settings, args.municipality, args.year)
+        _share_tenants(settings)
+        return 0 if ok else 1
     if args.command == "note":
         ok = analytical_note(settings, args.municipality, args.year, args.school)
         share_outputs(settings.data_dir, settings.reports_dir, settings.publish_group)

@@ -57,7 +57,8 @@ class Settings:
     # the secret source: MSOKO_PSEUDONYM_SECRET, or the demo secret with MSOKO_DEMO=1
     demo: bool = False
     pseudonym_secret: str = field(default="", repr=False)
-    # crash testing: publish:mid_build | publish:before_swap kills the process there
+    # crash testing: publish:mid_build | publish:before_swap | publish:tenant_mid_build |
+    # publish:tenant_before_swap kills the process there
     fault_injection: str | None = None
     # the group that may read the published outputs (a BI service account's group); None: the
     # owner's own group. Internal data stays owner-only (docs/operations.md)

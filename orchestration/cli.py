@@ -56,7 +56,23 @@ def status(settings: Settings) -> tuple[str, bool]:
     from orchestration.reports.headline import last_failure_lines
 
     text, known = _published(settings)
-    return "\n".join([text, *last_failure_lines(settings)]), known
+    return "\n".join([text, *_tenant_lines(settings), *last_failure_lines(settings)]), known
+
+
+def _tenant_lines(settings: Settings) -> list[str]:
+    """How many tenant files there are, and how to see one (``msoko status --tenant``)."""
+    lines = []
+    for kind in ("municipality", "school"):
+        codes = sorted(
+            p.parent.name for p in (settings.tenants_dir / kind).glob("*/reporting.duckdb")
+        )
+        if codes:
+            shown = ", ".join(codes[:5]) + (", …" if len(codes) > 5 else "")
+            lines.append(
+                f"  tenant files: {len(codes)} {kind} file(s) in {settings.tenants_dir / kind} "
+                f"({shown}); `msoko status --tenant <code or name>`"
+            )
+    return lines
 
 
 def _published(settings: Settings) -> tuple[str, bool]:

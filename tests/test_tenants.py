@@ -11,6 +11,7 @@ from __future__ import annotations
 import grp
 import json
 import os
+import signal
 import stat
 from pathlib import Path
 from typing import Any
@@ -360,3 +361,29 @@ def test_a_publish_with_no_change_rewrites_no_tenant(tenants: PipelineRun) -> No
     assert done.returncode == 0, done.stderr[-3000:]
     assert rows(tenants.reporting, "select max(version) from publication")[0][0] == regional + 1
     assert state() == before
+
+
+@pytest.mark.parametrize("point", ["publish:tenant_before_swap"])
+def test_a_killed_tenant_publish_shows_nothing_half_built(
+    pipeline: PipelineRun, tmp_path: Path, point: str
+) -> None:
+    run = pipeline.copy(tmp_path / "run")
+    run.env = {**run.env, "MSOKO_TENANTS": "municipality"}
+    regional = rows(run.reporting, "select max(version) from publication")[0][0]
+    killed = python(run, PUBLISH_ONCE, {"MSOKO_FAULT_INJECTION": point})
+    assert killed.returncode == -signal.SIGKILL
+    # the regional publication was complete before the tenants: it stands
+    assert rows(run.reporting, "select max(version) from publication")[0][0] == regional + 1
+    folders = sorted((run.data_dir / "tenants" / "municipality").iterdir())
+    assert folders
+    for folder in folders:  # the killed tenant has a version folder, but no pointer or catalog
+        assert not (folder / "reporting.duckdb").exists()
+        assert not (folder / "reporting" / "current").exists()
+    again = python(run, PUBLISH_ONCE)
+    assert again.returncode == 0, again.stderr[-3000:]
+    for tenant in regional_tenants(run):
+        if tenant["kind"] != "municipality":
+            continue
+        path = catalog(run, tenant)
+        assert rows(path, "select max(version) from publication")[0][0] >= 1
+        assert not list((path.parent / "reporting").glob(".*tmp*"))

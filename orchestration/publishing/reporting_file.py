@@ -234,6 +234,7 @@ def publish(
                 files,
                 facts.waived,
                 progress=progress,
+                crash=lambda point: _maybe_crash(settings, point),
             )
     finally:
         con.close()

@@ -173,6 +173,7 @@ def publish_tenants(
     files: Sequence[dict[str, Any]],
     waived: Sequence[dict[str, Any]] = (),
     progress=lambda line: None,
+    crash=lambda point: None,
 ) -> list[TenantResult]:
     """Every configured tenant's file from the regional version folder ``regional`` (already
     committed), rebuilding only the tenants whose rows changed. ``tables``: the regional
@@ -180,7 +181,9 @@ def publish_tenants(
     results: list[TenantResult] = []
     for kind in settings.tenants:
         results.extend(
-            _publish_kind(settings, con, kind, regional, tables, record, files, waived, progress)
+            _publish_kind(
+                settings, con, kind, regional, tables, record, files, waived, progress, crash
+            )
         )
     _open_the_way(settings)
     return results
@@ -196,6 +199,7 @@ def _publish_kind(
     files: Sequence[dict[str, Any]],
     waived: Sequence[dict[str, Any]],
     progress,
+    crash,
 ) -> list[TenantResult]:
     tenants = _tenants(con, regional, kind)
     if not tenants:
@@ -292,6 +296,7 @@ def _publish_kind(
                     ).fetchone()[0]  # type: ignore[index]
                 )
                 staged.tables.append(copy.deepcopy(t))
+                crash("publish:tenant_mid_build")  # fault injection (crash tests)
             for t in shared:
                 shutil.copyfile(_parquet(regional, t), staged.parquet(t.schema, t.name))
                 counts[f"{t.schema}.{t.name}"] = int(reference[f"{t.schema}.{t.name}"][0])
@@ -306,7 +311,8 @@ def _publish_kind(
                 ),
                 by_name.get(f"main.{PUBLICATION_TABLE}"),
             )  # fmt: skip
-            store.commit(staged)
+            # publish:tenant_before_swap: the version renamed into place, the pointer not moved
+            store.commit(staged, crash=lambda point: crash(point.replace(":", ":tenant_")))
         _share_folder(store)
         progress(
             f"tenant {tenant.kind} {tenant.code} ({tenant.name}): version {version}, "

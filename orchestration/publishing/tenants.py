@@ -34,6 +34,9 @@ Regional comparison figures reach a tenant only as columns the marts already car
 the region, ``other_schools_with_forms_count``, …); the region's own rows of
 ``mart_territory_results`` stay in the regional file.
 
+The rows of the changed tenants are written in one pass per relation (``partition_by`` the
+tenant) into a scratch folder, then moved into each tenant's staged version.
+
 A tenant is rebuilt only when its rows changed: the fingerprint of its rows (per relation the
 row count and the sum of row hashes, the reference tables, its files, the small-group
 threshold) is kept in its publication record (``check_results``, the ``tenant_rows`` entry)
@@ -49,7 +52,9 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,7 +128,7 @@ FILE_COLUMNS = ("source_file", "pupil_source_file", "fisoko_source_file")
 # unpublished warehouse marts whose rows tie files to schools (read as distinct pairs only)
 ATTRIBUTION_MARTS = ("fct_exam_result", "fct_olympiad_result")
 # bumped when the rules above change what a tenant's file holds: every tenant is rebuilt
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -221,15 +226,17 @@ def _publish_kind(
             continue
         table = f"__tenant_rows_{i}"
         con.execute(
-            f"create or replace temp table {table} as select r.*, {expr} as __tenant "
-            f"from read_parquet('{_q(_parquet(regional, t))}') as r {_joins(columns[name])}"
+            f"create or replace temp table {table} as "
+            f"select *{_foreign_references(kind, columns[name])} from ("
+            f"select r.*, {expr} as __tenant "
+            f"from read_parquet('{_q(_parquet(regional, t))}') as r {_joins(columns[name])}) "
+            "where __tenant is not null order by __tenant"  # a tenant's rows together
         )
         scoped[name] = table
     digests: dict[str, dict[str, list[Any]]] = {}
     for name, table in scoped.items():
         for code, rows, digest in con.execute(
-            f"select __tenant, count(*), sum(hash(t))::varchar from {table} as t "
-            "where __tenant is not null group by __tenant"
+            f"select __tenant, count(*), sum(hash(t))::varchar from {table} as t group by __tenant"
         ).fetchall():
             digests.setdefault(code, {})[name] = [rows, digest]
     reference = {
@@ -243,16 +250,17 @@ def _publish_kind(
         for t in shared
     }
     own_files = _own_files(con, files)
+    schools_of = _schools_by_tenant(con, kind)
     by_name = {f"{t.schema}.{t.name}": t for t in tables}
     results = []
+    changed = []  # (tenant, store, history, fingerprint)
     for tenant in tenants:
-        tenant_files = own_files.get(tenant.code, [])
         fingerprint = _fingerprint(
             {name: digests.get(tenant.code, {}).get(name, [0, None]) for name in scoped},
             reference,
-            tenant_files,
+            own_files.get(tenant.code, []),
             record.get("min_group_size"),
-            _schools_of(con, tenant),
+            schools_of.get(tenant.code, []),
         )
         store = tenant_store(settings, tenant)
         history = _history(store)
@@ -264,66 +272,132 @@ def _publish_kind(
             and store.catalog.exists()
         ):
             progress(f"tenant {tenant.kind} {tenant.code}: unchanged (version {last['version']})")
+            files_count = len(own_files.get(tenant.code, []))
             results.append(
-                TenantResult(
-                    tenant,
-                    store.catalog,
-                    int(last["version"]),
-                    False,
-                    source_files=len(tenant_files),
-                )
+                TenantResult(tenant, store.catalog, int(last["version"]), False, {}, files_count)
             )
             continue
-        if store.damage() is not None:
-            store.move_aside(dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ"))
-        version = _next_version(store, history)
-        counts: dict[str, int] = {}
-        with store.stage(version) as staged:
-            con.execute(
-                "create or replace temp table __tenant_own as "
-                "select unnest(?::varchar[]) as school_id",
-                [_schools_of(con, tenant)],
-            )
-            for name, table in scoped.items():
-                t = by_name[name]
-                path = staged.parquet(t.schema, t.name)
-                counts[name] = int(
-                    con.execute(
-                        f"copy (select * exclude (__tenant){_foreign_references(columns[name])} "
-                        f"from {table} where __tenant = ?) "
-                        f"to '{_q(path)}' (format parquet, compression zstd)",
-                        [tenant.code],
-                    ).fetchone()[0]  # type: ignore[index]
+        changed.append((tenant, store, history, fingerprint))
+    if changed:
+        with _partitioned(settings, con, kind, scoped, [c[0].code for c in changed]) as parts:
+            for tenant, store, history, fingerprint in changed:
+                results.append(
+                    _build_tenant(
+                        con, regional, tenant, store, history, fingerprint, parts, scoped, shared,
+                        reference, by_name, record, own_files.get(tenant.code, []), left_out,
+                        _waived_count(waived, schools_of.get(tenant.code, [])), crash,
+                    )
+                )  # fmt: skip
+                progress(
+                    f"tenant {tenant.kind} {tenant.code} ({tenant.name}): version "
+                    f"{results[-1].version}, {sum(results[-1].tables.values())} rows in "
+                    f"{len(results[-1].tables)} tables, {results[-1].source_files} own files"
                 )
-                staged.tables.append(copy.deepcopy(t))
-                crash("publish:tenant_mid_build")  # fault injection (crash tests)
-            for t in shared:
-                shutil.copyfile(_parquet(regional, t), staged.parquet(t.schema, t.name))
-                counts[f"{t.schema}.{t.name}"] = int(reference[f"{t.schema}.{t.name}"][0])
-                staged.tables.append(copy.deepcopy(t))
-            _write_record(
-                con,
-                staged,
-                history,
-                _tenant_row(
-                    tenant, version, record, counts, tenant_files, fingerprint, left_out,
-                    _waived_count(con, waived, tenant, kind),
-                ),
-                by_name.get(f"main.{PUBLICATION_TABLE}"),
-            )  # fmt: skip
-            # publish:tenant_before_swap: the version renamed into place, the pointer not moved
-            store.commit(staged, crash=lambda point: crash(point.replace(":", ":tenant_")))
-        _share_folder(store)
-        progress(
-            f"tenant {tenant.kind} {tenant.code} ({tenant.name}): version {version}, "
-            f"{sum(counts.values())} rows in {len(counts)} tables, {len(tenant_files)} own files"
-        )
-        results.append(
-            TenantResult(tenant, store.catalog, version, True, counts, len(tenant_files))
-        )
     for table in scoped.values():
         con.execute(f"drop table if exists {table}")
     return results
+
+
+@contextmanager
+def _partitioned(
+    settings: Settings,
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    scoped: dict[str, str],
+    codes: Sequence[str],
+) -> Iterator[dict[str, Path]]:
+    """Every changed tenant's rows of every scoped relation, written in one pass per relation
+    (``partition_by``) into a scratch folder: ``<scratch>/<i>/__tenant=<code>/*.parquet``, and an
+    empty file of the relation's columns for tenants without rows. Removed afterwards."""
+    root = settings.tenants_dir / kind
+    root.mkdir(parents=True, exist_ok=True)
+    for leftover in root.glob(".scratch.*.tmp"):  # a killed run's
+        shutil.rmtree(leftover, ignore_errors=True)
+    scratch = root / f".scratch.{uuid.uuid4().hex}.tmp"
+    scratch.mkdir()
+    con.execute(
+        "create or replace temp table __tenant_changed as select unnest(?) as code", [list(codes)]
+    )
+    parts: dict[str, Path] = {}
+    try:
+        for i, (name, table) in enumerate(scoped.items()):
+            folder = scratch / str(i)
+            con.execute(
+                f"copy (select * from {table} where __tenant in (select code from "
+                f"__tenant_changed)) to '{_q(folder)}' (format parquet, compression zstd, "
+                "partition_by (__tenant))"
+            )
+            con.execute(
+                f"copy (select * exclude (__tenant) from {table} limit 0) to "
+                f"'{_q(scratch / f'{i}.empty.parquet')}' (format parquet)"
+            )
+            parts[name] = folder
+        yield parts
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _build_tenant(
+    con: duckdb.DuckDBPyConnection,
+    regional: Path,
+    tenant: Tenant,
+    store: ReportingStore,
+    history: list[dict[str, Any]],
+    fingerprint: str,
+    parts: dict[str, Path],
+    scoped: dict[str, str],
+    shared: Sequence[PublishedTable],
+    reference: dict[str, list[Any]],
+    by_name: dict[str, PublishedTable],
+    record: dict[str, Any],
+    tenant_files: list[dict[str, Any]],
+    left_out: Sequence[str],
+    waived_count: int,
+    crash,
+) -> TenantResult:
+    """One tenant's new version: its partition files moved into a staged version, the
+    reference tables copied, its publication record written, committed (``ReportingStore``)."""
+    if store.damage() is not None:
+        store.move_aside(dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ"))
+    version = _next_version(store, history)
+    counts: dict[str, int] = {}
+    with store.stage(version) as staged:
+        for name in scoped:
+            t = by_name[name]
+            target = staged.parquet(t.schema, t.name)
+            found = sorted((parts[name] / f"__tenant={tenant.code}").glob("*.parquet"))
+            if len(found) == 1:
+                os.replace(found[0], target)
+            elif found:  # several files of one partition: one file in the version
+                listed = ", ".join(f"'{_q(f)}'" for f in found)
+                con.execute(
+                    f"copy (select * from read_parquet([{listed}])) to '{_q(target)}' "
+                    "(format parquet, compression zstd)"
+                )
+            else:
+                shutil.copyfile(parts[name].with_name(f"{parts[name].name}.empty.parquet"), target)
+            counts[name] = int(
+                con.execute(f"select count(*) from read_parquet('{_q(target)}')").fetchone()[0]  # type: ignore[index]
+            )
+            staged.tables.append(copy.deepcopy(t))
+            crash("publish:tenant_mid_build")  # fault injection (crash tests)
+        for t in shared:
+            shutil.copyfile(_parquet(regional, t), staged.parquet(t.schema, t.name))
+            counts[f"{t.schema}.{t.name}"] = int(reference[f"{t.schema}.{t.name}"][0])
+            staged.tables.append(copy.deepcopy(t))
+        _write_record(
+            con,
+            staged,
+            history,
+            _tenant_row(
+                tenant, version, record, counts, tenant_files, fingerprint, left_out, waived_count
+            ),
+            by_name.get(f"main.{PUBLICATION_TABLE}"),
+        )
+        # publish:tenant_before_swap: the version renamed into place, the pointer not moved
+        store.commit(staged, crash=lambda point: crash(point.replace(":", ":tenant_")))
+    _share_folder(store)
+    return TenantResult(tenant, store.catalog, version, True, counts, len(tenant_files))
 
 
 # ---------------------------------------------------------------------------- who is who
@@ -493,14 +567,15 @@ def _own_files(
     return out
 
 
-def _schools_of(con: duckdb.DuckDBPyConnection, tenant: Tenant) -> list[str]:
-    column = "school_code" if tenant.kind == "school" else "muni_code"
-    return [
-        r[0]
-        for r in con.execute(
-            f"select school_id from __tenant_school where {column} = ?", [tenant.code]
+def _schools_by_tenant(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, list[str]]:
+    column = "school_code" if kind == "school" else "muni_code"
+    return {
+        code: sorted(ids)
+        for code, ids in con.execute(
+            f"select {column}, list(school_id) from __tenant_school "
+            f"where {column} is not null group by all"
         ).fetchall()
-    ]
+    }
 
 
 def _references(columns: Sequence[str]) -> list[str]:
@@ -509,15 +584,18 @@ def _references(columns: Sequence[str]) -> list[str]:
     return [c for c in columns if c.endswith("_school_id") and c != "school_id"]
 
 
-def _foreign_references(columns: Sequence[str]) -> str:
-    """``replace (…)`` of a tenant's copy: a reference to a school that is not the tenant's is
-    blanked, and a free-text status naming that school (``registry_status``: «реорганизована в
-    форме присоединения к <school>») says «другой организации» instead of its name."""
+def _foreign_references(kind: str, columns: Sequence[str]) -> str:
+    """``replace (…)`` over rows with their ``__tenant``: a reference to a school that is not
+    the row's tenant's is blanked, and a free-text status naming that school
+    (``registry_status``: «реорганизована в форме присоединения к <school>») says «другой
+    организации» instead of its name."""
     refs = _references(columns)
     if not refs:
         return ""
+    owner = "school_code" if kind == "school" else "muni_code"
     foreign = {
-        c: f'("{c}" is not null and "{c}" not in (select school_id from __tenant_own))'
+        c: f'("{c}" is not null and coalesce((select o.{owner} from __tenant_school as o '
+        f"where o.school_id = \"{c}\"), '') <> __tenant)"
         for c in refs
     }
     replaced = [f'case when {foreign[c]} then null else "{c}" end as "{c}"' for c in refs]
@@ -534,18 +612,8 @@ def _foreign_references(columns: Sequence[str]) -> str:
     return f" replace ({', '.join(replaced)})"
 
 
-def _waived_count(
-    con: duckdb.DuckDBPyConnection, waived: Sequence[dict[str, Any]], tenant: Tenant, kind: str
-) -> int:
-    if not waived:
-        return 0
-    column = "school_code" if kind == "school" else "muni_code"
-    mine = {
-        r[0]
-        for r in con.execute(
-            f"select school_id from __tenant_school where {column} = ?", [tenant.code]
-        ).fetchall()
-    }
+def _waived_count(waived: Sequence[dict[str, Any]], schools: Sequence[str]) -> int:
+    mine = set(schools)
     return sum(1 for w in waived if w.get("school_id") in mine)
 
 

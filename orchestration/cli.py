@@ -115,6 +115,14 @@ def nothing_changed(settings: Settings) -> bool:
     unchanged = unchanged_publication(settings)
     if unchanged is None:
         return False
+    missing = [
+        kind
+        for kind in settings.tenants
+        if not any((settings.tenants_dir / kind).glob("*/reporting.duckdb"))
+    ]
+    if missing:  # tenant files turned on since the last publication: publish them
+        print(f"no {' and '.join(missing)} tenant files yet: publishing them", flush=True)
+        return False
     print(
         f"nothing changed since publication version {unchanged.version} "
         f"({unchanged.published_at} UTC): no new or changed landing files ({unchanged.files} "

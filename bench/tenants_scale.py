@@ -64,15 +64,22 @@ def main() -> None:
     p.add_argument("--regional", type=Path, required=True)
     p.add_argument("--copies", type=int, default=575)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="reuse --out as a previous run left it: only the 'nothing changed' pass",
+    )
     args = p.parse_args()
     data = args.out / "data"
-    shutil.rmtree(args.out, ignore_errors=True)
     version = data / "reporting" / "v000001"
+    if not args.again:
+        shutil.rmtree(args.out, ignore_errors=True)
     con = duckdb.connect()
     con.execute("set memory_limit = '4GB'")
     con.execute(f"set temp_directory = '{args.out / 'duckdb_tmp'}'")
     started = time.monotonic()
-    replicate(args.regional.resolve(), version, args.copies, con)
+    if not args.again:
+        replicate(args.regional.resolve(), version, args.copies, con)
     municipalities = con.execute(
         f"select count(*) from read_parquet('{version}/marts/dim_municipality.parquet')"
     ).fetchone()[0]  # type: ignore[index]
@@ -100,7 +107,7 @@ def main() -> None:
     settings = dataclasses.replace(
         Settings.from_env(), data_dir=data, tenants=("municipality",), tenant_group=None
     )
-    for attempt in ("all new", "nothing changed"):
+    for attempt in ("nothing changed",) if args.again else ("all new", "nothing changed"):
         started = time.monotonic()
         results_ = publish_tenants(settings, con, version, tables, row, files)
         rebuilt = sum(r.rebuilt for r in results_)

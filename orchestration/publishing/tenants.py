@@ -66,7 +66,6 @@ from orchestration.publishing.store import PublishedTable, ReportingStore, share
 from orchestration.reports.published import (
     PUBLICATION_TABLE,
     TENANT_CHECK,
-    publication_history,
     tenant_scope,
 )
 
@@ -263,14 +262,9 @@ def _publish_kind(
             schools_of.get(tenant.code, []),
         )
         store = tenant_store(settings, tenant)
-        history = _history(store)
+        history = _history(con, store)
         last = history[-1] if history else None
-        if (
-            last is not None
-            and _recorded_fingerprint(last) == fingerprint
-            and store.damage() is None
-            and store.catalog.exists()
-        ):
+        if last is not None and _recorded_fingerprint(last) == fingerprint:
             progress(f"tenant {tenant.kind} {tenant.code}: unchanged (version {last['version']})")
             files_count = len(own_files.get(tenant.code, []))
             results.append(
@@ -698,10 +692,28 @@ def _write_record(
         staged.tables[-1] = copy.deepcopy(described)
 
 
-def _history(store: ReportingStore) -> list[dict[str, Any]]:
-    if store.damage() is not None:
+def _history(con: duckdb.DuckDBPyConnection, store: ReportingStore) -> list[dict[str, Any]]:
+    """The tenant's publication history, read from its current version's Parquet (no catalog
+    opened: 2,300 tenants checked in seconds); [] when its catalog or version is not whole —
+    then the tenant is rebuilt, and ``_build_tenant`` moves a damaged catalog aside."""
+    path = store.current_parquet("main", PUBLICATION_TABLE)
+    if path is None or not _is_duckdb_file(store.catalog):
         return []
-    return publication_history(store.catalog)
+    try:
+        cursor = con.execute(f"select * from read_parquet('{_q(path)}') order by version")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    except duckdb.Error:
+        return []
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    """A DuckDB database file: its header carries the magic bytes DUCK at offset 8."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(12)[8:12] == b"DUCK"
+    except OSError:
+        return False
 
 
 def _next_version(store: ReportingStore, history: Sequence[dict[str, Any]]) -> int:

@@ -260,6 +260,7 @@ def _publish_kind(
             own_files.get(tenant.code, []),
             record.get("min_group_size"),
             schools_of.get(tenant.code, []),
+            left_out,
         )
         store = tenant_store(settings, tenant)
         history = _history(con, store)
@@ -620,6 +621,7 @@ def _fingerprint(
     files: Sequence[dict[str, Any]],
     min_group_size: Any,
     schools: Sequence[str],
+    left_out: Sequence[str] = (),
 ) -> str:
     payload = {
         "rows": scoped,
@@ -628,6 +630,7 @@ def _fingerprint(
         "min_group_size": min_group_size,
         "schools": sorted(schools),
         "rules": RULES_VERSION,
+        "left_out": sorted(left_out),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 

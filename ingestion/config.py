@@ -57,7 +57,8 @@ class Settings:
     # the secret source: MSOKO_PSEUDONYM_SECRET, or the demo secret with MSOKO_DEMO=1
     demo: bool = False
     pseudonym_secret: str = field(default="", repr=False)
-    # crash testing: publish:mid_build | publish:before_swap kills the process there
+    # crash testing: publish:mid_build | publish:before_swap | publish:tenant_mid_build |
+    # publish:tenant_before_swap kills the process there
     fault_injection: str | None = None
     # the group that may read the published outputs (a BI service account's group); None: the
     # owner's own group. Internal data stays owner-only (docs/operations.md)
@@ -78,6 +79,17 @@ class Settings:
     failure_webhook_url: str | None = field(default=None, repr=False)  # may carry a token
     failure_mail_to: str | None = None
     smtp_server: str = "localhost:25"
+    # tenant publications (docs/bi.md "One municipality's file"): beside the regional file, one
+    # file per municipality ("municipality") and per school ("municipality,school"); () = off
+    tenants: tuple[str, ...] = ()
+    # the group that may read one tenant's folder, a pattern with {kind} and {code}
+    # ("msoko-{code}"); None: the publish group
+    tenant_group: str | None = None
+
+    @property
+    def tenants_dir(self) -> Path:
+        """data/tenants/<kind>/<code>/reporting.duckdb: one folder per tenant."""
+        return self.data_dir / "tenants"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -120,6 +132,8 @@ class Settings:
             failure_webhook_url=os.environ.get("MSOKO_FAILURE_WEBHOOK_URL") or None,
             failure_mail_to=os.environ.get("MSOKO_FAILURE_MAIL_TO") or None,
             smtp_server=os.environ.get("MSOKO_SMTP_SERVER") or "localhost:25",
+            tenants=parse_tenants(os.environ.get("MSOKO_TENANTS", "")),
+            tenant_group=os.environ.get("MSOKO_TENANT_GROUP") or None,
         )
 
     def secret(self) -> bytes:
@@ -158,12 +172,33 @@ class Settings:
         )
         if self.failure_mail_to:
             env["MSOKO_FAILURE_MAIL_TO"] = self.failure_mail_to
+        env["MSOKO_TENANTS"] = ",".join(self.tenants) or "off"
+        if self.tenant_group:
+            env["MSOKO_TENANT_GROUP"] = self.tenant_group
         return env
 
     def dbt_env(self) -> dict[str, str]:
         """The environment of a dbt subprocess: this process's, with these settings on top
         (``dbt_project/profiles.yml`` and the sources read them with ``env_var``)."""
         return {**os.environ, **self.export_env()}
+
+
+TENANT_KINDS = ("municipality", "school")
+
+
+def parse_tenants(value: str) -> tuple[str, ...]:
+    """``MSOKO_TENANTS``: "off" (or empty), "municipality", "municipality,school" (any
+    separator of , | or space); an unknown kind is refused rather than ignored."""
+    words = [w for w in value.replace("|", ",").replace(" ", ",").lower().split(",") if w]
+    if not words or words in (["off"], ["0"], ["no"], ["false"]):
+        return ()
+    unknown = sorted(set(words) - set(TENANT_KINDS))
+    if unknown:
+        raise ValueError(
+            f"MSOKO_TENANTS: unknown tenant kind(s) {', '.join(unknown)}; "
+            "use off, municipality or municipality,school"
+        )
+    return tuple(k for k in TENANT_KINDS if k in words)
 
 
 # Internal data (the lake, the warehouse, scratch copies, Dagster storage, dbt's logs) holds

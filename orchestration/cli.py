@@ -7,6 +7,9 @@
     msoko backfill --from 2021 --to 2023 [--source ege_rcoi]
                                      re-ingest a range of academic years as one run, then publish
     msoko status                     what the published reporting file holds, the last failed run
+    msoko status --tenant 27-101     what one municipality's (school's) tenant file holds
+    msoko note --all-schools --municipality "Амурский муниципальный район"
+                                     every school's note into that municipality's tenant folder
     msoko serve [--host --port]      the Dagster UI and daemon in the foreground (schedule and
                                      sensors on); stops cleanly on SIGTERM/SIGINT
 
@@ -14,6 +17,7 @@ Every run is a Dagster run recorded in ``$DAGSTER_HOME`` (see it in ``make ui``)
 """
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -52,7 +56,23 @@ def status(settings: Settings) -> tuple[str, bool]:
     from orchestration.reports.headline import last_failure_lines
 
     text, known = _published(settings)
-    return "\n".join([text, *last_failure_lines(settings)]), known
+    return "\n".join([text, *_tenant_lines(settings), *last_failure_lines(settings)]), known
+
+
+def _tenant_lines(settings: Settings) -> list[str]:
+    """How many tenant files there are, and how to see one (``msoko status --tenant``)."""
+    lines = []
+    for kind in ("municipality", "school"):
+        codes = sorted(
+            p.parent.name for p in (settings.tenants_dir / kind).glob("*/reporting.duckdb")
+        )
+        if codes:
+            shown = ", ".join(codes[:5]) + (", …" if len(codes) > 5 else "")
+            lines.append(
+                f"  tenant files: {len(codes)} {kind} file(s) in {settings.tenants_dir / kind} "
+                f"({shown}); `msoko status --tenant <code or name>`"
+            )
+    return lines
 
 
 def _published(settings: Settings) -> tuple[str, bool]:
@@ -79,6 +99,13 @@ def _published(settings: Settings) -> tuple[str, bool]:
         return f"the published file {settings.reporting_path} cannot be summarised: {exc}", False
 
 
+def _share_tenants(settings: Settings) -> None:
+    """The notes written into tenant folders: readable by each tenant's group only."""
+    from orchestration.publishing.tenants import share_tenant_folders
+
+    share_tenant_folders(settings)
+
+
 def nothing_changed(settings: Settings) -> bool:
     """Say so and return True when the published file was built from the landing folder, the
     lake and the project exactly as they are now (``orchestration.pipeline.fingerprint``): then
@@ -87,6 +114,14 @@ def nothing_changed(settings: Settings) -> bool:
 
     unchanged = unchanged_publication(settings)
     if unchanged is None:
+        return False
+    missing = [
+        kind
+        for kind in settings.tenants
+        if not any((settings.tenants_dir / kind).glob("*/reporting.duckdb"))
+    ]
+    if missing:  # tenant files turned on since the last publication: publish them
+        print(f"no {' and '.join(missing)} tenant files yet: publishing them", flush=True)
         return False
     print(
         f"nothing changed since publication version {unchanged.version} "
@@ -115,7 +150,13 @@ def parser() -> argparse.ArgumentParser:
     p_back.add_argument("--from", dest="year_from", type=int, required=True)
     p_back.add_argument("--to", dest="year_to", type=int, required=True)
     p_back.add_argument("--source", action="append", default=[], help="only this source")
-    sub.add_parser("status", help="print what the reporting file holds and the last failure")
+    p_status = sub.add_parser(
+        "status", help="print what the reporting file holds and the last failure"
+    )
+    p_status.add_argument(
+        "--tenant",
+        help="one tenant file instead: a municipality's code (27-101) or name, or a school_id",
+    )
     sub.add_parser(
         "catalog",
         help="rewrite the published catalog's views for where the data folder is now "
@@ -148,6 +189,11 @@ def parser() -> argparse.ArgumentParser:
     p_note.add_argument(
         "--school", help="one school's note: its school_id or a part of its short name"
     )
+    p_note.add_argument(
+        "--all-schools",
+        action="store_true",
+        help="every school's note of --municipality, from its tenant file into its folder",
+    )
     return p
 
 
@@ -161,6 +207,15 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
     from orchestration.reports.headline import analytical_note
 
     started = time.monotonic()
+    if args.command == "demo" and "MSOKO_TENANTS" not in os.environ:
+        # the demo publishes one file per municipality beside the regional one
+        settings = dataclasses.replace(settings, tenants=("municipality",))
+    if args.command == "status" and args.tenant:
+        from orchestration.reports.headline import tenant_status
+
+        text, known = tenant_status(settings, args.tenant)
+        print(text)
+        return 0 if known else 1
     if args.command == "status":
         text, known = status(settings)
         print(text)
@@ -171,6 +226,15 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
         written = store_of(settings).repoint()
         print(f"catalog rewritten: {written}" if written else "nothing is published yet")
         return 0 if written else 1
+    if args.command == "note" and args.all_schools:
+        from orchestration.reports.headline import all_school_notes
+
+        if not args.municipality:
+            print("--all-schools needs --municipality (its name or code)", file=sys.stderr)
+            return 2
+        ok = all_school_notes(settings, args.municipality, args.year)
+        _share_tenants(settings)
+        return 0 if ok else 1
     if args.command == "note":
         ok = analytical_note(settings, args.municipality, args.year, args.school)
         share_outputs(settings.data_dir, settings.reports_dir, settings.publish_group)

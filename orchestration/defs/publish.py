@@ -60,6 +60,7 @@ def reporting_file(
                 run_id=context.run.run_id,
                 checks=checks,
                 build_fingerprint=built_fingerprint(settings),
+                progress=context.log.info,
             )
     except PublishBlockedError as exc:
         # the quality report says why, and is what people read first
@@ -69,6 +70,12 @@ def reporting_file(
     context.log.info(
         f"published version {result.version} to {result.path}: "
         f"{len(result.tables)} tables, {result.suppressed_cells} small-group rows suppressed"
+        + (
+            f"; tenant files: {sum(t.rebuilt for t in result.tenants)} rebuilt, "
+            f"{sum(not t.rebuilt for t in result.tenants)} unchanged"
+            if result.tenants
+            else ""
+        )
     )
     return dg.MaterializeResult(
         metadata={
@@ -77,6 +84,8 @@ def reporting_file(
             "source_files": result.source_files,
             "small_group_rows_suppressed": result.suppressed_cells,
             "provisional_years": ", ".join(str(y) for y in result.provisional_years) or "none",
+            "tenant_files_rebuilt": sum(t.rebuilt for t in result.tenants),
+            "tenant_files_unchanged": sum(not t.rebuilt for t in result.tenants),
             "quality_report": dg.MetadataValue.path(str(result.quality_report)),
             "tables": dg.MetadataValue.md(
                 "| table | rows |\n|---|---|\n"

@@ -27,7 +27,7 @@ import errno
 import json
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,6 +112,7 @@ class PublicationResult:
     provisional_years: list[int]
     quality_report: Path
     changes: PublicationChanges | None = None
+    tenants: list[Any] = field(default_factory=list)  # publishing.tenants.TenantResult
 
 
 def store_of(settings: Settings) -> ReportingStore:
@@ -149,6 +150,7 @@ def publish(
     run_id: str | None = None,
     checks: Sequence[dict[str, Any]] = (),
     build_fingerprint: str | None = None,
+    progress: Callable[[str], None] = lambda line: None,
 ) -> PublicationResult:
     """Gate → build → verify → swap, against the warehouse as it is (no run, no Dagster).
     ``build_fingerprint``: what the warehouse was built from (``orchestration.pipeline.fingerprint``),
@@ -171,6 +173,7 @@ def publish(
         refuse(settings, reasons, facts, decisions)
     version = (max(r["version"] for r in history) + 1) if history else 1
     files = source_files(settings)
+    tenants: list[Any] = []  # publishing.tenants.TenantResult
     con = duckdb.connect()
     try:
         con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
@@ -196,31 +199,43 @@ def publish(
             if shrink:
                 refuse(settings, shrink, facts, decisions, changes=changes)
             published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-            _write_publication(
-                con,
-                staged,
-                history,
-                {
-                    "version": version,
-                    "published_at": published_at,
-                    "run_id": run_id,
-                    "lake_fingerprint": Lake(settings.lake_dir).fingerprint(),
-                    "build_fingerprint": build_fingerprint,
-                    "min_group_size": min_group_size,
-                    "tables": json.dumps(tables, ensure_ascii=False),
-                    "source_files": json.dumps(files, ensure_ascii=False),
-                    "check_results": json.dumps(list(checks), ensure_ascii=False, default=str),
-                    "is_provisional": bool(facts.provisional_years),
-                    "provisional_years": ", ".join(str(y) for y in facts.provisional_years) or None,
-                    "waived_count": len(facts.waived),
-                    "decisions": json.dumps([d.as_dict() for d in decisions], ensure_ascii=False),
-                },
-            )
+            publication_row = {
+                "version": version,
+                "published_at": published_at,
+                "run_id": run_id,
+                "lake_fingerprint": Lake(settings.lake_dir).fingerprint(),
+                "build_fingerprint": build_fingerprint,
+                "min_group_size": min_group_size,
+                "tables": json.dumps(tables, ensure_ascii=False),
+                "source_files": json.dumps(files, ensure_ascii=False),
+                "check_results": json.dumps(list(checks), ensure_ascii=False, default=str),
+                "is_provisional": bool(facts.provisional_years),
+                "provisional_years": ", ".join(str(y) for y in facts.provisional_years) or None,
+                "waived_count": len(facts.waived),
+                "decisions": json.dumps([d.as_dict() for d in decisions], ensure_ascii=False),
+            }
+            write_publication(con, staged, history, publication_row)
             _describe(con, staged)
             _comment_publisher_columns(con, staged)
             record = staged.parquet("main", PUBLICATION_TABLE).read_bytes()
             store.commit(staged, crash=lambda point: _maybe_crash(settings, point))
             _record_beside_the_lake(settings, record)
+        if settings.tenants:
+            # one file per municipality (school) from the version just committed: its Parquet
+            # is already small-group suppressed (publishing.tenants)
+            from orchestration.publishing.tenants import publish_tenants
+
+            tenants = publish_tenants(
+                settings,
+                con,
+                store.version_dir(version),
+                staged.tables,
+                publication_row,
+                files,
+                facts.waived,
+                progress=progress,
+                crash=lambda point: _maybe_crash(settings, point),
+            )
     finally:
         con.close()
     report = write_quality_report(
@@ -244,6 +259,7 @@ def publish(
         facts.provisional_years,
         report,
         changes,
+        tenants,
     )
 
 
@@ -384,7 +400,7 @@ def _compare(
     return compare(con, previous, current, history, files)
 
 
-def _write_publication(
+def write_publication(
     con: duckdb.DuckDBPyConnection,
     staged: StagedVersion,
     history: Sequence[dict[str, Any]],

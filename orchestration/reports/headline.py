@@ -5,6 +5,7 @@ Both read the reporting file only, read-only, the way an analyst would.
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -16,7 +17,12 @@ from orchestration.reports import formats
 from orchestration.reports.failures import failures_dir, latest_failure
 from orchestration.reports.note import write_note
 from orchestration.reports.note.common import markers
-from orchestration.reports.published import disclosure_parameters, latest_publication
+from orchestration.reports.published import (
+    disclosure_parameters,
+    find_tenants,
+    latest_publication,
+    tenant_scope,
+)
 
 
 def last_failure_lines(settings: Settings) -> list[str]:
@@ -230,3 +236,98 @@ def analytical_note(
         return False
     print(f"analytical note ({municipality}, {year}/{year + 1}):\n  {html_path}\n  {xlsx_path}")
     return True
+
+
+def tenant_status(settings: Settings, query: str) -> tuple[str, bool]:
+    """``msoko status --tenant``: what one tenant's file holds (its publication, schools,
+    files, tables), found by its code (27-101, a school_id) or its name."""
+    found = find_tenants(settings.tenants_dir, query)
+    if not found:
+        return (
+            f"no tenant file for «{query}» under {settings.tenants_dir} (tenant files are "
+            "written when MSOKO_TENANTS is on: municipality or municipality,school)",
+            False,
+        )
+    if len(found) > 1:
+        names = "; ".join(f"{t['kind']} {t['code']} {t['name']}" for t in found)
+        return f"«{query}» names {len(found)} tenants, give the code: {names}", False
+    tenant = found[0]
+    catalog = tenant["catalog"]
+    con = duckdb.connect(str(catalog), read_only=True)
+    try:
+        latest = latest_publication(con) or {}
+        scope = tenant_scope(latest)
+        files = json.loads(latest.get("source_files") or "[]")
+        tables = json.loads(latest.get("tables") or "{}")
+        schools = [
+            r[0]
+            for r in con.execute(
+                "select school_short_name from marts.dim_school order by school_short_name"
+            ).fetchall()
+        ]
+        lines = [
+            f"Tenant file ({tenant['kind']} {tenant['code']}, {tenant['name']}): {catalog}",
+            f"  publication version {latest.get('version')} (from the regional version "
+            f"{scope.get('regional_version')}), "
+            f"{formats.local_datetime(latest.get('published_at'), settings.timezone)}",
+            f"  open it read-only:  duckdb -readonly {catalog}",
+            f"  SQLAlchemy (BI tools): duckdb:///{catalog}?access_mode=read_only",
+            f"  {len(schools)} school(s): " + ", ".join(schools),
+            f"  {len(files)} source files of its own (publication.source_files)",
+            f"  {len(tables)} tables, {sum(tables.values())} rows; the largest: "
+            + ", ".join(
+                f"{name} {rows}" for name, rows in sorted(tables.items(), key=lambda kv: -kv[1])[:5]
+            ),
+        ]
+        if scope.get("tables_left_out"):
+            lines.append(
+                "  left out (no tenant key, not reference data): "
+                + ", ".join(scope["tables_left_out"])
+            )
+        return "\n".join(lines), True
+    finally:
+        con.close()
+
+
+def all_school_notes(settings: Settings, municipality: str, year: int | None) -> bool:
+    """``msoko note --all-schools --municipality …``: every school's note of that
+    municipality, read from the municipality's own tenant file and written into its folder
+    (``<tenant>/notes/``), one progress line per school."""
+    found = [
+        t for t in find_tenants(settings.tenants_dir, municipality) if t["kind"] == "municipality"
+    ]
+    if len(found) != 1:
+        print(
+            f"no single municipality tenant file for «{municipality}» under "
+            f"{settings.tenants_dir} ({len(found)} found): publish with MSOKO_TENANTS=municipality",
+            file=sys.stderr,
+        )
+        return False
+    catalog = found[0]["catalog"]
+    out_dir = catalog.parent / "notes"
+    con = duckdb.connect(str(catalog), read_only=True)
+    try:
+        year = year or fetch_one(con, "select max(academic_year) from marts.dim_school_year")[0]
+        schools = con.execute(
+            "select school_id, school_short_name from marts.dim_school_year "
+            "where academic_year = ? order by school_short_name, school_id",
+            [year],
+        ).fetchall()
+    finally:
+        con.close()
+    failed = 0
+    for number, (school_id, name) in enumerate(schools, start=1):
+        try:
+            html_path, _ = write_note(
+                catalog, out_dir, None, year, school=school_id, timezone=settings.timezone
+            )
+        except ValueError as error:
+            failed += 1
+            print(f"[{number}/{len(schools)}] {name}: not written ({error})", flush=True)
+            continue
+        print(f"[{number}/{len(schools)}] {name}: {html_path.name} (+ .xlsx)", flush=True)
+    print(
+        f"{len(schools) - failed} of {len(schools)} school notes ({found[0]['name']}, "
+        f"{year}/{year + 1}) in {out_dir}"
+    )
+    return failed == 0 and bool(schools)

@@ -86,3 +86,48 @@ def _history(con: duckdb.DuckDBPyConnection, latest_only: bool) -> list[dict[str
         return []  # the view's files are gone or damaged (publishing.store heals it)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+TENANT_CHECK = "tenant_rows"  # the check_results entry naming a tenant file's scope
+
+
+def tenant_scope(row: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``tenant_rows`` entry of a tenant file's publication row (kind, code, name, the
+    regional version, the rows' fingerprint, the tables left out); {} for the regional file."""
+    import json
+
+    try:
+        checks = json.loads((row or {}).get("check_results") or "[]")
+    except ValueError:
+        return {}
+    for check in checks if isinstance(checks, list) else []:
+        if isinstance(check, dict) and check.get("check") == TENANT_CHECK:
+            return check
+    return {}
+
+
+def find_tenants(tenants_dir: Path, query: str) -> list[dict[str, Any]]:
+    """The tenant files (``<tenants_dir>/<kind>/<code>/reporting.duckdb``) whose code is
+    ``query``, else whose name is it (case-insensitive), else whose name contains it; each a
+    dict with kind, code, name and catalog."""
+    found = []
+    for catalog in sorted(tenants_dir.glob("*/*/reporting.duckdb")):
+        scope = tenant_scope(latest_publication(catalog))
+        found.append(
+            {
+                "kind": catalog.parent.parent.name,
+                "code": catalog.parent.name,
+                "name": scope.get("tenant_name") or catalog.parent.name,
+                "catalog": catalog,
+            }
+        )
+    wanted = query.strip().casefold()
+    for match in (
+        lambda t: t["code"].casefold() == wanted,
+        lambda t: str(t["name"]).casefold() == wanted,
+        lambda t: wanted in str(t["name"]).casefold(),
+    ):
+        hits = [t for t in found if match(t)]
+        if hits:
+            return hits
+    return []

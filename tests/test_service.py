@@ -327,7 +327,12 @@ def test_a_file_dropped_into_the_landing_folder_becomes_a_publication_through_th
     ingest = served.runs("ingest_job", dg.DagsterRunStatus.SUCCESS)
     assert [r.tags.get("msoko/trigger") for r in ingest] == ["landing_files_sensor"]
     assert ingest[0].tags.get("dagster/partition") == "2023"  # ЕГЭ of June 2024: 2023/24
-    warehouse = served.runs("warehouse_job", dg.DagsterRunStatus.SUCCESS)
+    # the publication is readable before its run ends (the open-data export follows it)
+    warehouse = wait_for(
+        "the warehouse run that published it to succeed",
+        lambda: served.runs("warehouse_job", dg.DagsterRunStatus.SUCCESS),
+        120,
+    )
     assert [r.tags.get("msoko/after_ingest_run") for r in warehouse] == [ingest[0].run_id]
     assert f"publication version {version}" in served.cli("status")
 

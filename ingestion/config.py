@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,3 +213,32 @@ def private_files() -> int:
     """Make new files owner-only (0600, folders 0700) for this process and its children; return
     the previous umask. Called by the entry points (the CLI, the Dagster code location)."""
     return os.umask(PRIVATE_UMASK)
+
+
+def secure_internal_data(settings: Settings) -> list[Path]:
+    """Take group and other permissions away from internal data a release before the umask
+    rule wrote (the lake, the warehouse, DuckDB's spill folder, dbt's run folders): a new
+    umask protects new files only. Returns what was changed; quick when nothing needs it."""
+    changed: list[Path] = []
+    roots = [
+        settings.lake_dir,
+        settings.data_dir / "duckdb_tmp",
+        settings.data_dir / "dbt",
+        *settings.warehouse_path.parent.glob(settings.warehouse_path.name + "*"),
+    ]
+    for root in roots:
+        if not root.exists() or root.is_symlink():
+            continue
+        paths = [root]
+        if root.is_dir():
+            for folder, dirs, files in os.walk(root):
+                paths += [Path(folder, name) for name in (*dirs, *files)]
+        for path in paths:
+            try:
+                mode = path.lstat().st_mode
+                if mode & 0o077 and not stat.S_ISLNK(mode):
+                    path.chmod(stat.S_IMODE(mode) & 0o700)
+                    changed.append(path)
+            except OSError:
+                continue  # vanished meanwhile, or not ours: the run that needs it will say so
+    return changed

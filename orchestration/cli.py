@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from ingestion.config import PROJECT_ROOT, Settings, private_files
+from ingestion.config import PROJECT_ROOT, Settings, private_files, secure_internal_data
 from orchestration.pipeline.progress import Progress
 
 # copied into $DAGSTER_HOME when it has none (deploy/dagster/dagster.postgres.yaml: Postgres)
@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None, progress: Progress | None = None) -> int
     args = parser().parse_args(argv)
     entry_point_environment()
     settings = Settings.from_env()
+    secure_internal_data(settings)  # owner-only also what an older release wrote
     from orchestration.publishing.store import share_outputs
     from orchestration.reports.headline import analytical_note
 

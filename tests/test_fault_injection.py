@@ -406,3 +406,38 @@ def test_a_killed_msoko_leaves_no_process_and_its_run_is_marked_failed_then_disk
         "    print(r.status.value)\n",
     )
     assert "STARTED" not in statuses.stdout.split(), statuses.stdout
+
+
+def test_internal_data_an_older_release_left_readable_is_made_owner_only(tmp_path: Path) -> None:
+    """A new umask protects new files only: the lake and warehouse an earlier release wrote
+    with 0644 are tightened at the next start; published outputs are left to their group."""
+    import dataclasses
+
+    from ingestion.config import Settings, secure_internal_data
+
+    data = tmp_path / "data"
+    old = [
+        data / "lake" / "ege_rcoi" / "exam_results" / "academic_year=2022" / "b.parquet",
+        data / "warehouse.duckdb",
+        data / "warehouse.duckdb.build.json",
+    ]
+    published = data / "reporting" / "v000001" / "marts" / "t.parquet"
+    for path in [*old, published]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+        path.chmod(0o644)
+    (data / "lake").chmod(0o755)
+    published.chmod(0o640)
+    settings = dataclasses.replace(
+        Settings.from_env(),
+        data_dir=data,
+        lake_dir=data / "lake",
+        warehouse_path=data / "warehouse.duckdb",
+    )
+
+    secure_internal_data(settings)
+
+    assert [oct(p.stat().st_mode & 0o777) for p in old] == ["0o600"] * 3
+    assert oct((data / "lake").stat().st_mode & 0o777) == "0o700"
+    assert oct(published.stat().st_mode & 0o777) == "0o640", "published outputs keep their group"
+    assert secure_internal_data(settings) == [], "nothing to do the second time"

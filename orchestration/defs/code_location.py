@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ingestion.config import Settings
+from ingestion.config import Settings, secure_internal_data
 from orchestration.defs.automation import automation, ingest_job, landing_scan_job, warehouse_job
 from orchestration.defs.failures import failure_sensors
 from orchestration.defs.ingestion import raw_assets
@@ -20,6 +20,7 @@ def build_definitions(
     and a silent reporter. The schedule's and sensors' own attributes (running by default where
     served, the cron, the interval) are read when the code location loads."""
     deployment = settings or Settings.from_env()
+    secure_internal_data(deployment)  # owner-only also what an older release wrote
     schedules, sensors = automation(deployment)
     return dg.Definitions(
         assets=[

@@ -54,6 +54,7 @@ from orchestration.publishing.store import (
     ReportingStore,
     StagedVersion,
     share_outputs,
+    take_comments,
 )
 from orchestration.reports.published import PUBLICATION_TABLE, publication_history
 from orchestration.reports.quality_report import QualityFacts, write_quality_report
@@ -317,20 +318,7 @@ def _copy(
 
 def _describe(con: duckdb.DuckDBPyConnection, staged: StagedVersion) -> None:
     """Table and column comments of the warehouse (dbt's persist_docs) for the catalog."""
-    wanted = {(t.schema, t.name): t for t in staged.tables}
-    for schema, name, comment in con.execute(
-        "select schema_name, table_name, comment from duckdb_tables() "
-        "where database_name = 'wh' and comment is not null"
-    ).fetchall():
-        if (schema, name) in wanted:
-            wanted[(schema, name)].comment = comment
-    for schema, name, column, comment in con.execute(
-        "select schema_name, table_name, column_name, comment from duckdb_columns() "
-        "where database_name = 'wh' and comment is not null order by schema_name, table_name, "
-        "column_index"
-    ).fetchall():
-        if (schema, name) in wanted:
-            wanted[(schema, name)].column_comments[column] = comment
+    take_comments(con, staged.tables, "wh")
 
 
 def _comment_publisher_columns(con: duckdb.DuckDBPyConnection, staged: StagedVersion) -> None:

@@ -257,19 +257,7 @@ class ReportingStore:
             con = None
         if con is not None:
             try:
-                by_name = {(t.schema, t.name): t for t in tables}
-                for schema, name, comment in con.execute(
-                    "select schema_name, view_name, comment from duckdb_views() "
-                    "where not internal and comment is not null"
-                ).fetchall():
-                    if (schema, name) in by_name:
-                        by_name[(schema, name)].comment = comment
-                for schema, name, column, comment in con.execute(
-                    "select schema_name, table_name, column_name, comment from duckdb_columns() "
-                    "where comment is not null order by schema_name, table_name, column_index"
-                ).fetchall():
-                    if (schema, name) in by_name:
-                        by_name[(schema, name)].column_comments[column] = comment
+                take_comments(con, tables, self.catalog.stem)  # a file's database: its stem
             finally:
                 con.close()
         return self.write_catalog(tables, version)
@@ -309,6 +297,32 @@ class ReportingStore:
         share(path, self.group)
         share(self.root, self.group, recursive=False)
         share(self.catalog.parent, self.group, recursive=False)
+
+
+def take_comments(
+    con: duckdb.DuckDBPyConnection, tables: Sequence[PublishedTable], database: str
+) -> None:
+    """Copy the table (or view) and column comments of ``database`` onto ``tables``: the
+    warehouse's (dbt's persist_docs) when a version is published, the catalog's own when it is
+    rewritten."""
+    by_name = {(t.schema, t.name): t for t in tables}
+    for schema, name, comment in con.execute(
+        "select schema_name, table_name, comment from duckdb_tables() "
+        "where database_name = ? and comment is not null union all "
+        "select schema_name, view_name, comment from duckdb_views() "
+        "where database_name = ? and not internal and comment is not null",
+        [database, database],
+    ).fetchall():
+        if (schema, name) in by_name:
+            by_name[(schema, name)].comment = comment
+    for schema, name, column, comment in con.execute(
+        "select schema_name, table_name, column_name, comment from duckdb_columns() "
+        "where database_name = ? and comment is not null "
+        "order by schema_name, table_name, column_index",
+        [database],
+    ).fetchall():
+        if (schema, name) in by_name:
+            by_name[(schema, name)].column_comments[column] = comment
 
 
 def share_outputs(data_dir: Path, reports_dir: Path, group: str | None) -> None:

@@ -87,7 +87,9 @@ def _scan_files(
     entries: list[LandingEntry] = []
     con = None
     landing = settings.landing_dir
-    for path in sorted(landing.rglob("*")) if landing.is_dir() else []:
+    # One source's scan walks only its folder (every raw asset scans its own, every run).
+    root = landing / source if source is not None else landing
+    for path in sorted(root.rglob("*")) if root.is_dir() else []:
         if not path.is_file():
             continue
         relative = path.relative_to(landing).as_posix()

@@ -228,7 +228,9 @@ class _DbtLines(io.TextIOBase):
 def report_files(
     progress: Progress, files: Iterable[dict[str, Any]], new_versions: Iterable[str], log=None
 ) -> list[str]:
-    """One progress line per newly read file version (its sheets summed)."""
+    """One progress line per newly read file version (its sheets summed), said on the
+    console as each is ready; the run's event log gets them as one entry (``log``), since an
+    event per file costs a write to the Dagster instance per file."""
     by_sha: dict[str, list[dict[str, Any]]] = {}
     for f in files:
         by_sha.setdefault(f["file_sha256"], []).append(f)
@@ -239,9 +241,9 @@ def report_files(
             continue
         line = progress.file_line(sheets[0]["source_file"], sheets)
         progress.say(line)
-        if log is not None:
-            log(line)
         lines.append(line)
+    if log is not None and lines:
+        log(f"{len(lines)} file version(s) read:\n" + "\n".join(lines))
     return lines
 
 

@@ -53,6 +53,9 @@ class Settings:
     duckdb_memory_limit: str
     duckdb_threads: int
     dbt_threads: int = 2
+    # processes reading the academic years of one source at once (orchestration.pipeline.
+    # partition.ingest_partitions); DuckDB's memory limit and threads are shared among them
+    ingest_workers: int = 1
     # judge the completeness gate as of this day (YYYY-MM-DD) instead of today
     as_of_date: str | None = None
     # the secret source: MSOKO_PSEUDONYM_SECRET, or the demo secret with MSOKO_DEMO=1
@@ -119,6 +122,9 @@ class Settings:
             duckdb_memory_limit=os.environ.get("MSOKO_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
             duckdb_threads=int(os.environ.get("MSOKO_DUCKDB_THREADS", str(os.cpu_count() or 2))),
             dbt_threads=int(os.environ.get("MSOKO_DBT_THREADS", "2")),
+            ingest_workers=int(
+                os.environ.get("MSOKO_INGEST_WORKERS") or min(2, os.cpu_count() or 1)
+            ),
             as_of_date=os.environ.get("MSOKO_AS_OF_DATE") or None,
             demo=demo,
             pseudonym_secret=secret,
@@ -157,6 +163,7 @@ class Settings:
             "MSOKO_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "MSOKO_DUCKDB_THREADS": str(self.duckdb_threads),
             "MSOKO_DBT_THREADS": str(self.dbt_threads),
+            "MSOKO_INGEST_WORKERS": str(self.ingest_workers),
         }
         if self.as_of_date:
             env["MSOKO_AS_OF_DATE"] = self.as_of_date

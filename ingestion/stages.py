@@ -7,6 +7,7 @@ the functions it wants to time.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,5 +21,26 @@ class Stages:
         """Around one stage. The caller may add details once the work is done (rows read…)."""
         yield details
 
+    def record(self, timing: dict[str, Any]) -> None:
+        """A stage timed elsewhere (in a worker process: ``CollectingStages.timings``)."""
+
 
 NO_STAGES = Stages()
+
+
+class CollectingStages(Stages):
+    """Collects every stage (what, wall-clock start, seconds, details) as plain data, to be
+    handed to another process's ``Stages.record``."""
+
+    def __init__(self) -> None:
+        self.timings: list[dict[str, Any]] = []
+
+    @contextmanager
+    def stage(self, what: str, **details: Any) -> Iterator[dict[str, Any]]:
+        started, wall = time.monotonic(), time.time()
+        try:
+            yield details
+        finally:
+            self.timings.append(
+                {"what": what, "start": wall, "seconds": time.monotonic() - started, **details}
+            )

@@ -76,3 +76,74 @@ def test_landing_files_with_identical_bytes_are_one_version_read_once(
     assert Counter((r["file_sha256"], r["source_sheet"]) for r in lake_summaries) == sheets
     manifest = Lake(settings.lake_dir).read_manifest("vpr_fisoko", year).to_pylist()
     assert [r["status"] for r in manifest] == ["committed"]
+
+
+def test_years_read_in_parallel_processes_leave_the_lake_as_one_process_does(
+    generated: Path, tmp_path: Path
+) -> None:
+    """``ingest_partitions`` reads the years of a source in worker processes: the lake's rows,
+    quarantine, file summaries and manifests are those of reading them one after the other, the
+    results come in the order of the years, and the stage timings made in the workers reach the
+    caller's ``Stages``."""
+    import dataclasses
+
+    import duckdb
+
+    from ingestion.stages import Stages
+    from orchestration.pipeline.partition import ingest_partitions, memory_share
+
+    class Recording(Stages):
+        def __init__(self) -> None:
+            self.timings: list[dict] = []
+
+        def record(self, timing: dict) -> None:
+            self.timings.append(timing)
+
+    lakes = {}
+    for workers in (1, 2):
+        settings = dataclasses.replace(
+            settings_for(tmp_path / f"w{workers}", generated), ingest_workers=workers
+        )
+        entries = scan_landing(settings, "oge_rcoi")
+        years = sorted({e.academic_year for e in entries if e.academic_year})
+        assert len(years) >= 2
+        stages = Recording()
+        messages: list[str] = []
+        results = list(
+            ingest_partitions(
+                settings,
+                "oge_rcoi",
+                years,
+                run_suite=run_suite,
+                entries=entries,
+                log=messages.append,
+                stages=stages,
+            )
+        )
+        assert [r.academic_year for r in results] == years
+        assert all(r.committed for r in results)
+        if workers == 2:  # timed in the workers, recorded here
+            assert {t["what"] for t in stages.timings} >= {"read_batch", "arrival_checks"}
+            assert any("reading" in m for m in messages)
+        con = duckdb.connect()
+        lake = settings.lake_dir
+        lakes[workers] = {
+            what: sorted(
+                con.execute(
+                    f"select {columns} from read_parquet('{lake}/{glob}', union_by_name = true)"
+                ).fetchall(),
+                key=repr,
+            )
+            for what, glob, columns in (
+                ("rows", "oge_rcoi/exam_results/academic_year=*/*.parquet", "*"),
+                ("files", "_files/oge_rcoi/*/*.parquet", "* exclude (read_at)"),
+            )
+        }
+        lakes[workers]["manifest"] = sorted(
+            (r["academic_year"], r["file_sha256"], r["status"])
+            for y in years
+            for r in Lake(lake).read_manifest("oge_rcoi", y).to_pylist()
+        )
+    assert lakes[1]["manifest"] and lakes[1]["rows"]
+    assert lakes[1] == lakes[2]
+    assert memory_share("8GB", 2) == "3814MiB" and memory_share("75%", 3) == "25%"

@@ -1,7 +1,7 @@
 """Raw assets: one per source, partitioned by academic year, each with its arrival checks.
 
 An asset materialisation runs ``orchestration.pipeline.partition.ingest_partition`` for each academic year
-of the run (a backfill of a range of years is one run: ``BackfillPolicy.single_run``). It writes
+of the run (the years with files to read in parallel processes: ``ingest_partitions``) (a backfill of a range of years is one run: ``BackfillPolicy.single_run``). It writes
 immutable Parquet to the lake and never opens the warehouse, so any number of these steps can
 run in parallel processes beside dbt. The source's suite (``expectations.suites``) runs before
 the partition's manifest switches to the new file versions; its checks are reported as Dagster
@@ -19,7 +19,7 @@ from ingestion.engine import Reader
 from ingestion.landing import scan_landing
 from ingestion.sources import READERS
 from orchestration.defs.partitions import academic_year_partitions
-from orchestration.pipeline.partition import PartitionResult, ingest_partition
+from orchestration.pipeline.partition import PartitionResult, ingest_partitions
 from orchestration.pipeline.progress import Progress, report_files
 
 RAW_GROUP = "raw"
@@ -124,17 +124,16 @@ def build_raw_asset(reader: Reader) -> dg.AssetsDefinition:
     ) -> Iterator[dg.MaterializeResult]:
         entries = scan_landing(settings, source, progress.stages)
         results = []
-        for key in context.partition_keys:
-            result = ingest_partition(
-                settings,
-                source,
-                int(key),
-                run_suite=run_suite,
-                entries=entries,
-                run_id=context.run.run_id,
-                log=context.log.info,
-                stages=progress.stages,
-            )
+        for result in ingest_partitions(
+            settings,
+            source,
+            [int(key) for key in context.partition_keys],
+            run_suite=run_suite,
+            entries=entries,
+            run_id=context.run.run_id,
+            log=context.log.info,
+            stages=progress.stages,
+        ):
             report_files(progress, result.files, result.new_versions, context.log.info)
             for line in result.describe().splitlines()[1:]:
                 context.log.warning(line.strip())

@@ -11,8 +11,12 @@ someone fixes or removes the file (or waives it).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+import multiprocessing
+import re
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +29,7 @@ from ingestion.lake import Lake, _q
 from ingestion.landing import LandingEntry, scan_landing
 from ingestion.scratch import private_scratch
 from ingestion.sources import READERS, reader_for
-from ingestion.stages import NO_STAGES, Stages
+from ingestion.stages import NO_STAGES, CollectingStages, Stages
 
 Log = Callable[[str], None]
 # (connection, source, relation of the partition as it would be) -> the outcome of each check
@@ -188,6 +192,144 @@ def ingest_partition(
         return result
     finally:
         con.close()
+
+
+def ingest_partitions(
+    settings: Settings,
+    source: str,
+    academic_years: Sequence[int],
+    *,
+    run_suite: SuiteRunner,
+    entries: Sequence[LandingEntry],
+    run_id: str | None = None,
+    log: Log = lambda message: None,
+    stages: Stages = NO_STAGES,
+) -> Iterator[PartitionResult]:
+    """``ingest_partition`` for each academic year, the years with files to read in parallel
+    processes (``settings.ingest_workers``; the lake was laid out for it: a partition writes only
+    its own Parquet and manifest). Results come in the order of ``academic_years``.
+
+    The workers are forked from this process (what is imported stays imported: the readers,
+    DuckDB, the suites), each with its share of DuckDB's memory limit and threads. Each one runs
+    exactly ``ingest_partition``, so a batch that crashes is still re-read file by file and the
+    failing file rejected by name; an exception in a worker is raised here as it would be in
+    process. Logs and stage timings made in a worker are replayed here when it returns."""
+    years = list(academic_years)
+    new_years = _years_with_new_files(settings, source, entries)
+    busy = [y for y in years if y in new_years]
+    workers = min(settings.ingest_workers, len(busy))
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for year in years:
+            yield ingest_partition(
+                settings,
+                source,
+                year,
+                run_suite=run_suite,
+                entries=entries,
+                run_id=run_id,
+                log=log,
+                stages=stages,
+            )
+        return
+    Lake(settings.lake_dir).ensure_schemas(list(READERS.values()))  # once, before the workers
+    share = dataclasses.replace(
+        settings,
+        duckdb_memory_limit=memory_share(settings.duckdb_memory_limit, workers),
+        duckdb_threads=max(1, settings.duckdb_threads // workers),
+    )
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {
+            y: pool.submit(_ingest_in_worker, share, source, y, run_suite, entries, run_id)
+            for y in busy
+        }
+        for year in years:
+            if year not in futures:  # nothing to read: the manifest's decision only
+                yield ingest_partition(
+                    settings,
+                    source,
+                    year,
+                    run_suite=run_suite,
+                    entries=entries,
+                    run_id=run_id,
+                    log=log,
+                    stages=stages,
+                )
+                continue
+            result, messages, timings = futures[year].result()
+            for message in messages:
+                log(message)
+            for timing in timings:
+                stages.record(timing)
+            yield result
+
+
+def _years_with_new_files(
+    settings: Settings, source: str, entries: Sequence[LandingEntry]
+) -> set[int]:
+    """The academic years of ``source`` with a file version the lake has not read yet."""
+    con = duckdb.connect()
+    try:
+        parsed = Lake(settings.lake_dir).parsed_versions(
+            con, source, reader_for(source).reader_version
+        )
+    finally:
+        con.close()
+    return {
+        e.academic_year
+        for e in entries
+        if e.source_name == source
+        and e.error is None
+        and e.academic_year is not None
+        and e.file_sha256 not in parsed
+    }
+
+
+def _ingest_in_worker(
+    settings: Settings,
+    source: str,
+    year: int,
+    run_suite: SuiteRunner,
+    entries: Sequence[LandingEntry],
+    run_id: str | None,
+) -> tuple[PartitionResult, list[str], list[dict[str, Any]]]:
+    messages: list[str] = []
+    stages = CollectingStages()
+    result = ingest_partition(
+        settings,
+        source,
+        year,
+        run_suite=run_suite,
+        entries=entries,
+        run_id=run_id,
+        log=messages.append,
+        stages=stages,
+    )
+    return result, messages, stages.timings
+
+
+def memory_share(limit: str, parts: int) -> str:
+    """``limit`` (a DuckDB memory limit: '8GB', '512MiB', '75%') split into ``parts``."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z%]*)\s*", limit)
+    if not match or parts <= 1:
+        return limit
+    number, unit = float(match.group(1)), match.group(2) or "B"
+    scale = {
+        "": 1,
+        "b": 1,
+        "kb": 1e3,
+        "mb": 1e6,
+        "gb": 1e9,
+        "tb": 1e12,
+        "kib": 2**10,
+        "mib": 2**20,
+        "gib": 2**30,
+        "tib": 2**40,
+    }
+    if unit == "%":
+        return f"{number / parts:g}%"
+    if unit.lower() not in scale:
+        return limit
+    return f"{max(1, int(number * scale[unit.lower()] / parts / 2**20))}MiB"
 
 
 def _file_summaries(

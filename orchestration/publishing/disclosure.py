@@ -51,6 +51,7 @@ usual practice, not a full linear-programming audit).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -238,22 +239,7 @@ def suppress(
             for p in parts:
                 if values.get(p) is not None:
                     state[p] = "primary"
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in groups:
-            while _group_leaks(state, values, total, parts, m):
-                candidates = [
-                    p
-                    for p in parts
-                    if p not in state and values.get(p) is not None and int(values[p]) >= m
-                ]
-                if candidates:
-                    pick = min(candidates, key=lambda p: (int(values[p]), p))
-                    state[pick] = "complement"
-                else:
-                    state[total] = "complement"
-                changed = True
+    _hide_complements(groups, state, values, m)
     out: list[dict[str, Any]] = []
     result = Suppressed(table, out)
     result.primary = sum(1 for s in state.values() if s == "primary")
@@ -282,6 +268,43 @@ def suppress(
                 shown[c] = v
         out.append(shown)
     return result
+
+
+def _hide_complements(
+    groups: list[tuple[Cell, list[Cell]]], state: dict[Cell, str], values: dict[Cell, Any], m: int
+) -> None:
+    """Rule 2: pass over the groups in order, hiding complements, until a pass changes nothing.
+
+    Only the groups that can have changed are looked at again: a group checked and left safe
+    stays safe until the state of one of its cells changes, so a change queues the cell's other
+    groups — in this pass when they come later in the order, in the next pass otherwise. The
+    cells hidden are exactly those of a full pass over every group each time."""
+    member: dict[Cell, list[int]] = {}
+    for g, (total, parts) in enumerate(groups):
+        for cell in (total, *parts):
+            member.setdefault(cell, []).append(g)
+    this_pass = sorted({g for cell in state for g in member.get(cell, ())})
+    while this_pass:
+        queued = set(this_pass)
+        next_pass: set[int] = set()
+        while this_pass:
+            g = heapq.heappop(this_pass)
+            total, parts = groups[g]
+            while _group_leaks(state, values, total, parts, m):
+                candidates = [
+                    p
+                    for p in parts
+                    if p not in state and values.get(p) is not None and int(values[p]) >= m
+                ]
+                hidden = min(candidates, key=lambda p: (int(values[p]), p)) if candidates else total
+                state[hidden] = "complement"
+                for h in member[hidden]:
+                    if h > g and h not in queued:
+                        heapq.heappush(this_pass, h)
+                        queued.add(h)
+                    elif h < g:
+                        next_pass.add(h)
+        this_pass = sorted(next_pass)
 
 
 def _rate_marker(
@@ -329,8 +352,13 @@ def check_disclosure(
     problems: list[str] = []
     state: dict[Cell, str] = {}
     values: dict[Cell, Any] = {}
+    # the columns a rule reads: counts, shares and means with their bases (other cells are text
+    # or codes, never a number of pupils)
+    read = {*table.counts, *table.shares, *table.means}
+    read |= {d for of in (*table.shares.values(), *table.means.values()) for d in of}
+    columns = [c for c in table.columns if c in read]
     for i, row in enumerate(rows):
-        for c in table.columns:
+        for c in columns:
             s = _state_of(row.get(c), rules)
             if s:
                 state[(i, c)] = s

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import multiprocessing
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -150,20 +151,18 @@ def write_export(
     progress: Callable[[str], None] = lambda message: None,
 ) -> ExportResult:
     """Build the public folder from the reporting file; refuse if the check fails."""
-    import xlsxwriter
-
     target.parent.mkdir(parents=True, exist_ok=True)
     clear_leftovers(target)  # from a killed export
     tmp = temp_path(target)
     tmp.mkdir()
     con = duckdb.connect(str(reporting_path), read_only=True)
+    workbook_writer = None
     try:
         rules = DisclosureRules.from_reporting(con)
         latest = latest_publication(con) or {}
         version, published_at = latest.get("version"), latest.get("published_at")
         done: list[tuple[PublicTable, Suppressed, list[str], dict[str, str]]] = []
-        problems: list[str] = []
-        for n, table in enumerate(tables, 1):
+        for table in tables:
             rows = read_table(con, table)
             columns = list(rows[0]) if table.columns == ("*",) and rows else list(table.columns)
             if table.columns == ("*",):
@@ -171,12 +170,19 @@ def write_export(
                     table.name, table.relation, tuple(columns), description=table.description
                 )
             result = suppress(table, rows, rules)
-            _write_csv(tmp / f"{table.name}.csv", list(table.columns), result.rows)
+            done.append((table, result, list(table.columns), _column_comments(con, table.relation)))
+        catalogue = _catalogue(con)
+        readme = _readme(done, rules, version, published_at, catalogue)
+        # the workbook is written by a forked copy of this process while this one writes the
+        # CSV files and checks them (C15); a refused export discards both
+        workbook_writer = _start_workbook(tmp / WORKBOOK, readme, done)
+        problems: list[str] = []
+        for n, (table, result, columns, _) in enumerate(done, 1):
+            _write_csv(tmp / f"{table.name}.csv", columns, result.rows)
             written = _read_csv(tmp / f"{table.name}.csv")
             problems += check_disclosure(table, written, rules)
-            done.append((table, result, list(table.columns), _column_comments(con, table.relation)))
             progress(
-                f"[{n}/{len(tables)}] public/{table.name}.csv: {len(rows)} rows, "
+                f"[{n}/{len(done)}] public/{table.name}.csv: {len(result.rows)} rows, "
                 f"{result.primary} cells {rules.primary}, {result.complementary} hidden as "
                 f"complements, {result.rates_hidden} shares/means hidden"
             )
@@ -185,33 +191,8 @@ def write_export(
                 f"public export refused: {len(problems)} cell(s) could single out a pupil "
                 "(C15); the previous public folder stays.\n- " + "\n- ".join(problems[:50])
             )
-        workbook = xlsxwriter.Workbook(
-            str(tmp / WORKBOOK),
-            {"nan_inf_to_errors": True, "strings_to_formulas": False, "strings_to_urls": False},
-        )
-        catalogue = _catalogue(con)
-        readme = _readme(done, rules, version, published_at, catalogue)
-        sheet = workbook.add_worksheet("README")
-        for r, line in enumerate(readme.splitlines()):
-            sheet.write_string(r, 0, line)
-        for table, result, columns, _ in done:
-            sheet = workbook.add_worksheet(table.name[:31])
-            for c, col in enumerate(columns):
-                sheet.write_string(0, c, col)
-            for r, row in enumerate(result.rows, 1):
-                for c, col in enumerate(columns):
-                    v = row.get(col)
-                    if v is None:
-                        continue
-                    if isinstance(v, bool) or not isinstance(v, int | float):
-                        if hasattr(v, "__float__") and not isinstance(v, str | bool):
-                            sheet.write_number(r, c, float(v))
-                        else:
-                            sheet.write_string(r, c, _text(v))
-                    else:
-                        sheet.write_number(r, c, v)
-            sheet.freeze_panes(1, 0)
-        workbook.close()
+        _finish_workbook(workbook_writer)
+        workbook_writer = None
         (tmp / "README.md").write_text(readme, encoding="utf-8")
         (tmp / DATAPACKAGE).write_text(
             json.dumps(
@@ -253,6 +234,9 @@ def write_export(
         )
     except BaseException:
         con.close()
+        if workbook_writer is not None:
+            workbook_writer.kill()
+            workbook_writer.join()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     con.close()
@@ -265,6 +249,72 @@ def write_export(
         sum(res.complementary for _, res, _, _ in done),
         sum(res.rates_hidden for _, res, _, _ in done),
     )
+
+
+def _start_workbook(
+    path: Path,
+    readme: str,
+    done: Sequence[tuple[PublicTable, Suppressed, list[str], dict[str, str]]],
+) -> Any:
+    """Write the workbook in a forked process (started, not awaited), or here where a platform
+    cannot fork (then the returned handle is None)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        _write_workbook(path, readme, done)
+        return None
+    process = multiprocessing.get_context("fork").Process(
+        target=_write_workbook, args=(path, readme, done), name="public-workbook", daemon=True
+    )
+    process.start()
+    return process
+
+
+def _finish_workbook(process: Any) -> None:
+    if process is None:
+        return
+    process.join()
+    if process.exitcode != 0:
+        raise RuntimeError(f"the public workbook was not written (exit code {process.exitcode})")
+
+
+def _write_workbook(
+    path: Path,
+    readme: str,
+    done: Sequence[tuple[PublicTable, Suppressed, list[str], dict[str, str]]],
+) -> None:
+    """README and one sheet per table; texts written as strings, never formulas or links."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "nan_inf_to_errors": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "constant_memory": True,  # rows are written in order: one row in memory at a time
+        },
+    )
+    sheet = workbook.add_worksheet("README")
+    for r, line in enumerate(readme.splitlines()):
+        sheet.write_string(r, 0, line)
+    for table, result, columns, _ in done:
+        sheet = workbook.add_worksheet(table.name[:31])
+        sheet.freeze_panes(1, 0)
+        for c, col in enumerate(columns):
+            sheet.write_string(0, c, col)
+        write_number, write_string = sheet.write_number, sheet.write_string
+        for r, row in enumerate(result.rows, 1):
+            for c, col in enumerate(columns):
+                v = row.get(col)
+                if v is None:
+                    continue
+                kind = type(v)
+                if kind is int or kind is float:
+                    write_number(r, c, v)
+                elif kind is not bool and kind is not str and hasattr(v, "__float__"):
+                    write_number(r, c, float(v))  # Decimal, HUGEINT
+                else:
+                    write_string(r, c, _text(v))
+    workbook.close()
 
 
 def _write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> None:

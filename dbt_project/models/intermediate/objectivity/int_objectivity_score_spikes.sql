@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}{#- several models and tests read it: computed once -#}
 {#- One row per school × academic year × ВПР subject × grade with a pupil-level collection form:
     the marker M5 (atypical primary-score distribution, DOMAIN §4.3, derived). At the threshold
     t of each mark 3, 4, 5 (the lowest primary score giving it: vpr_mark_scales seed, that

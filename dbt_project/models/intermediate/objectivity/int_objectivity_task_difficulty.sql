@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}{#- several models and tests read it: computed once -#}
 {#- One row per school × academic year × ВПР subject × grade with a pupil-level collection form:
     the marker M3 (inverted difficulty profile, DOMAIN §4.3, derived). The work's tasks are
     split into basic and hard ones — by the vpr_task_levels seed (FIOKO task metadata) when it

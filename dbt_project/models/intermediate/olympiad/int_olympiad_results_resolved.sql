@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}{#- several models and tests read it: computed once -#}
 {#- Olympiad participants with the school resolved (int_school_name_resolution: code, alias or
     name within the municipality, with the registry of the year), the subject resolved (the
     subject_aliases seed, dative forms "по математике" included) and the pupil key made

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}{#- several models and tests read it: computed once -#}
 {#- Rows that the reader loaded but the warehouse cannot place: a school code or login that no
     registry snapshot lists, or a subject that no alias names; an appeal whose pupil has no
     result in that subject and exam date; a medalist of an unknown school. They go to the quarantine with

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}{#- several models and tests read it: computed once -#}
 {#- One row per school × academic year in which it existed: the years of the registry snapshots
     that list it, plus data years without any snapshot (attributes carried from the nearest
     snapshot, earlier first) — a data year is one with results of any per-school source: ВПР,

@@ -199,7 +199,11 @@ def _schools(plan: RegionPlan, seed: int) -> dict[str, Any]:
                 kind, kind
             )
             short = f"МБОУ {short_kind} № {numbered} {prefix} {settlement}"
-            inn9 = f"{plan.code}{int(msu) % 100:02d}{rng.integers(10000, 99999)}"
+            # ИНН unique in the country: region, municipality code, the school's number (the
+            # random draw stays so that the rest of a seed's data is unchanged; as the suffix
+            # it made two schools of one region share ИНН + КПП at country scale)
+            rng.integers(10000, 99999)
+            inn9 = f"{plan.code}{int(msu) % 100:02d}{int(msu) // 100 % 10}{seq:04d}"
             rows["code"].append(f"{msu}{seq:03d}")
             rows["login"].append(f"sch{plan.code}{m + 1:03d}{seq:03d}")
             rows["msu"].append(msu)

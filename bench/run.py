@@ -120,8 +120,9 @@ def stages_of(run: dict[str, Any]) -> dict[str, Any]:
 
     - ingest: the CLI's landing scan + the raw assets' steps + the warehouse job's landing-scan
       step, minus the arrival checks;
-    - checks: the arrival checks (timed around ``_run_suite``) + dbt's data and unit tests
-      (wall-clock union of their execution intervals);
+    - checks: the arrival checks (timed around the suites; wall-clock union, as the years of a
+      source run in parallel worker processes) + dbt's data and unit tests (wall-clock union
+      of their execution intervals);
     - dbt: the dbt step minus its tests;
     - publish: the reporting-file step;
     - orchestration: the rest of the wall time (Python and Dagster start-up, loading the
@@ -145,7 +146,10 @@ def stages_of(run: dict[str, Any]) -> dict[str, Any]:
         for e in events
         if e["what"] == "scan_landing" and (first_run is None or e["start"] < first_run)
     )
-    arrival = sum(e["seconds"] for e in events if e["what"] == "arrival_checks")
+    # the years of a source are ingested by parallel worker processes: their checks overlap
+    arrival = _union_seconds(
+        [(e["start"], e["start"] + e["seconds"]) for e in events if e["what"] == "arrival_checks"]
+    )
     tests = [
         (a, b)
         for r in t.get("dbt", [])

@@ -88,6 +88,12 @@ def _context() -> tuple[Any, Any]:
     return context, context.data_sources.add_pandas("arrivals")
 
 
+def load_context() -> None:
+    """Create the process's GX context now: worker processes forked afterwards inherit it
+    instead of creating one each (``orchestration.pipeline.partition.ingest_partitions``)."""
+    _context()
+
+
 def _batch_definition(suite_name: str) -> Any:
     _, datasource = _context()
     try:

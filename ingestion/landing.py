@@ -15,9 +15,14 @@ version; a removed file's rows leave at the next run. Earlier versions stay in t
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from ingestion.config import Settings
 from ingestion.engine import FileVersion, connect_for_ingestion, crash_reason
@@ -26,7 +31,7 @@ from ingestion.layout import region_from_path
 from ingestion.scratch import private_scratch
 from ingestion.sheets import SUPPORTED_SUFFIXES, UnreadableFileError, file_sha256
 from ingestion.sources import READERS
-from ingestion.stages import NO_STAGES, Stages
+from ingestion.stages import NO_STAGES, CollectingStages, Stages
 
 IGNORED_PREFIXES = ("~$", ".", "_")  # Excel lock files, hidden files, notes like _README
 IGNORED_REASON = (
@@ -84,8 +89,8 @@ def _scan_files(
     now: dt.datetime,
     scratch: Path,
 ) -> list[LandingEntry]:
-    entries: list[LandingEntry] = []
-    con = None
+    entries: list[LandingEntry | None] = []
+    todo: list[_Examine] = []  # files to hash (and, when new, to place): entries[slot]
     landing = settings.landing_dir
     # One source's scan walks only its folder (every raw asset scans its own, every run).
     root = landing / source if source is not None else landing
@@ -115,7 +120,6 @@ def _scan_files(
             )
             continue
         before = previous.get(relative)
-        first_seen = before["first_seen_at"] if before else now
         if (
             before
             and not before.get("ignored_reason")
@@ -124,59 +128,121 @@ def _scan_files(
         ):
             entries.append(LandingEntry(**{**before, "scanned_at": now}))
             continue
-        folder = parts[0] if len(parts) > 1 else ""
-        region = region_from_path(parts[1:-1]) or settings.default_region
-        sha = file_sha256(path)
-        if before and before["file_sha256"] == sha:  # touched, not changed
-            entries.append(
-                LandingEntry(
-                    **{
-                        **before,
-                        "size_bytes": stat.st_size,
-                        "modified_ns": stat.st_mtime_ns,
-                        "scanned_at": now,
-                    }
-                )
-            )
-            continue
-        year, error = None, None
-        if folder not in READERS:
-            error = (
-                f"not in a source folder: put it in one of {sorted(READERS)}"
-                if not folder
-                else f"unknown source folder '{folder}': expected one of {sorted(READERS)}"
-            )
-        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            error = f"unsupported file type '{path.suffix}'"
-        else:
-            con = con or connect_for_ingestion(settings.duckdb_memory_limit, 1)
-            try:
-                with stages.stage("sniff", source=folder, file=relative):
-                    ctx = READERS[folder].sniff(
-                        con, FileVersion(path, relative, sha, region), scratch
-                    )
-                year = ctx.academic_year
-            except UnreadableFileError as exc:
-                error = exc.reason
-            except Exception as exc:  # a crash in one file never stops the scan of the others
-                error = crash_reason(None, exc)
-        entries.append(
-            LandingEntry(
-                source_name=folder,
-                source_file=relative,
-                size_bytes=stat.st_size,
-                modified_ns=stat.st_mtime_ns,
-                file_sha256=sha,
-                region_code=region,
-                academic_year=year,
-                error=error,
-                first_seen_at=first_seen,
-                scanned_at=now,
-            )
+        todo.append(_Examine(len(entries), path, relative, stat.st_size, stat.st_mtime_ns, before))
+        entries.append(None)
+    workers = min(settings.ingest_workers, len(todo) // PARALLEL_FROM)
+    if workers >= 2 and "fork" in multiprocessing.get_all_start_methods():
+        chunks = [todo[i::workers] for i in range(workers)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for done, timings in pool.map(_examine_in_worker, [settings] * workers, chunks):
+                for slot, entry in done:
+                    entries[slot] = entry
+                for timing in timings:
+                    stages.record(timing)
+    else:
+        for slot, entry in _examine(settings, todo, stages, scratch, now):
+            entries[slot] = entry
+    return [e for e in entries if e is not None]
+
+
+PARALLEL_FROM = 50  # files to examine per worker process before the scan forks workers
+
+
+@dataclass(frozen=True)
+class _Examine:
+    slot: int
+    path: Path
+    relative: str
+    size_bytes: int
+    modified_ns: int
+    before: dict | None
+
+
+def _examine_in_worker(
+    settings: Settings, todo: list[_Examine]
+) -> tuple[list[tuple[int, LandingEntry]], list[dict]]:
+    stages = CollectingStages()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    with private_scratch() as scratch:
+        return _examine(settings, todo, stages, scratch, now), stages.timings
+
+
+def _examine(
+    settings: Settings, todo: list[_Examine], stages: Stages, scratch: Path, now: dt.datetime
+) -> list[tuple[int, LandingEntry]]:
+    """Hash each file; place each new version in its source and academic year (its sniff)."""
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def connection() -> duckdb.DuckDBPyConnection:  # opened by the first sniff, if any
+        if not opened:
+            opened.append(connect_for_ingestion(settings.duckdb_memory_limit, 1))
+        return opened[0]
+
+    try:
+        return [
+            (item.slot, _examined(settings, item, stages, scratch, now, connection))
+            for item in todo
+        ]
+    finally:
+        for con in opened:
+            con.close()
+
+
+def _examined(
+    settings: Settings,
+    item: _Examine,
+    stages: Stages,
+    scratch: Path,
+    now: dt.datetime,
+    connection: Callable[[], duckdb.DuckDBPyConnection],
+) -> LandingEntry:
+    before, relative = item.before, item.relative
+    parts = relative.split("/")
+    first_seen = before["first_seen_at"] if before else now
+    folder = parts[0] if len(parts) > 1 else ""
+    region = region_from_path(parts[1:-1]) or settings.default_region
+    sha = file_sha256(item.path)
+    if before and before["file_sha256"] == sha:  # touched, not changed
+        return LandingEntry(
+            **{
+                **before,
+                "size_bytes": item.size_bytes,
+                "modified_ns": item.modified_ns,
+                "scanned_at": now,
+            }
         )
-    if con is not None:
-        con.close()
-    return entries
+    year, error = None, None
+    if folder not in READERS:
+        error = (
+            f"not in a source folder: put it in one of {sorted(READERS)}"
+            if not folder
+            else f"unknown source folder '{folder}': expected one of {sorted(READERS)}"
+        )
+    elif item.path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        error = f"unsupported file type '{item.path.suffix}'"
+    else:
+        try:
+            with stages.stage("sniff", source=folder, file=relative):
+                ctx = READERS[folder].sniff(
+                    connection(), FileVersion(item.path, relative, sha, region), scratch
+                )
+            year = ctx.academic_year
+        except UnreadableFileError as exc:
+            error = exc.reason
+        except Exception as exc:  # a crash in one file never stops the scan of the others
+            error = crash_reason(None, exc)
+    return LandingEntry(
+        source_name=folder,
+        source_file=relative,
+        size_bytes=item.size_bytes,
+        modified_ns=item.modified_ns,
+        file_sha256=sha,
+        region_code=region,
+        academic_year=year,
+        error=error,
+        first_seen_at=first_seen,
+        scanned_at=now,
+    )
 
 
 def landing_problem(landing_dir: Path) -> str | None:

@@ -147,3 +147,34 @@ def test_years_read_in_parallel_processes_leave_the_lake_as_one_process_does(
     assert lakes[1]["manifest"] and lakes[1]["rows"]
     assert lakes[1] == lakes[2]
     assert memory_share("8GB", 2) == "3814MiB" and memory_share("75%", 3) == "25%"
+
+
+def test_a_landing_scan_in_worker_processes_lists_what_one_process_does(
+    generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The landing scan hashes and places new files in worker processes when there are many:
+    the entries (source, year, checksum, region, error) are those of a scan in one process, in
+    the same order, and a file that cannot be placed is still listed with its reason."""
+    import dataclasses
+
+    from ingestion import landing as landing_module
+
+    landing = tmp_path / "landing"
+    shutil.copytree(generated, landing)
+    (landing / "ege_rcoi" / "пустой.csv").write_bytes(b"")
+    (landing / "unknown_folder").mkdir()
+    (landing / "unknown_folder" / "x.csv").write_text("a;b\n", encoding="utf-8")
+    monkeypatch.setattr(landing_module, "PARALLEL_FROM", 2)
+    scans = {}
+    for workers in (1, 2):
+        settings = dataclasses.replace(
+            settings_for(tmp_path / f"w{workers}", landing), ingest_workers=workers
+        )
+        scans[workers] = [
+            (e.source_file, e.source_name, e.academic_year, e.file_sha256, e.region_code, e.error)
+            for e in scan_landing(settings)
+        ]
+    assert len(scans[1]) > 4
+    assert scans[1] == scans[2]
+    errors = {name: error for name, *_, error in scans[2] if error}
+    assert "ege_rcoi/пустой.csv" in errors and "unknown_folder/x.csv" in errors

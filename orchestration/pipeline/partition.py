@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from expectations.runner import CheckOutcome
+from expectations.runner import CheckOutcome, load_context
 from ingestion.config import Settings
 from ingestion.engine import connect_for_ingestion, read_batch
 from ingestion.lake import Lake, _q
@@ -232,6 +232,7 @@ def ingest_partitions(
             )
         return
     Lake(settings.lake_dir).ensure_schemas(list(READERS.values()))  # once, before the workers
+    load_context()  # the GX context: created once here, inherited by every worker
     share = dataclasses.replace(
         settings,
         duckdb_memory_limit=memory_share(settings.duckdb_memory_limit, workers),

@@ -36,7 +36,7 @@ from orchestration.pipeline.dbt import (
     dbt_run_folder,
     ensure_dbt_manifest,
     read_manifest,
-    run_dbt,
+    run_dbt_forked,
 )
 from orchestration.pipeline.fingerprint import (
     BUILT_TYPES,
@@ -205,8 +205,9 @@ def _dbt_build(
     args: list[str],
     extra_vars: dict[str, Any],
 ) -> Iterator[Any]:
-    """Run dbt in a thread and hand its node results to Dagster as they come (Dagster's
-    bookkeeping of a few hundred results then overlaps the build instead of following it)."""
+    """Run dbt (in a forked copy of this process, watched from a thread) and hand its node
+    results to Dagster as they come: Dagster's bookkeeping of a few hundred results overlaps
+    the build, on the other core, instead of following it."""
     manifest = read_manifest(DBT_PROJECT.manifest_path)
     target = dbt_run_folder(settings, f"warehouse_models-{context.run.run_id[:7]}")
     results: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -215,7 +216,7 @@ def _dbt_build(
     def build() -> None:
         try:
             outcome.append(
-                run_dbt(
+                run_dbt_forked(
                     settings,
                     args,
                     target_path=target,

@@ -26,6 +26,13 @@ def main(argv: list[str]) -> None:
         env[key] = value
     if not args:
         sys.exit("usage: python -m orchestration.pipeline.child [K=V …] command [args …]")
+    die_with_parent()
+    os.execvpe(args[0], args, env)
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to kill this process when its parent dies (also for a forked copy of a
+    process: ``orchestration.pipeline.dbt.run_dbt_forked``); exit now if it is already gone."""
     parent = os.getppid()
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -33,8 +40,7 @@ def main(argv: list[str]) -> None:
     except OSError:  # not Linux: the child may outlive a killed parent (docs/operations.md)
         pass
     if os.getppid() != parent:  # the parent died before the request took effect
-        sys.exit(1)
-    os.execvpe(args[0], args, env)
+        os._exit(1)
 
 
 if __name__ == "__main__":

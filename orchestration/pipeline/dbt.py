@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from typing import Any
 
 from ingestion.atomic import replace_file
 from ingestion.config import DBT_PROJECT_DIR, Settings
+from orchestration.pipeline.child import die_with_parent
 from orchestration.pipeline.locking import warehouse_lock
 
 DBT_TARGET = DBT_PROJECT_DIR / "target"
@@ -210,6 +212,112 @@ def run_dbt(
     ``target_path`` receives dbt's artefacts (run_results.json, compiled SQL) and its log file.
     dbt prints its progress lines to this process's standard output, as the dbt CLI would.
     """
+    with _RUN_LOCK:
+        return _invoke(
+            settings,
+            args,
+            target_path=target_path,
+            extra_vars=extra_vars,
+            manifest=manifest,
+            on_event=on_event,
+        )
+
+
+def run_dbt_forked(
+    settings: Settings,
+    args: Sequence[str],
+    *,
+    target_path: Path,
+    extra_vars: dict[str, Any] | None = None,
+    manifest: Path = DBT_MANIFEST,
+    on_event: Callable[[dict[str, Any]], None] | None = None,
+) -> DbtRun:
+    """``run_dbt`` in a forked copy of this process, its node results sent back as they come.
+
+    The copy starts with dbt imported and the manifest parsed (no start-up, no parse, as in
+    process), but dbt's own Python work no longer shares an interpreter lock with this
+    process's bookkeeping of its results (Dagster's events, a few hundred per build): the two
+    use two cores. The copy dies with this process (``child.die_with_parent``); where a
+    platform cannot fork, dbt runs here."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return run_dbt(
+            settings,
+            args,
+            target_path=target_path,
+            extra_vars=extra_vars,
+            manifest=manifest,
+            on_event=on_event,
+        )
+    parsed_manifest(manifest)  # parsed here, inherited by the copy
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_dbt_child,
+        args=(send, settings, list(args), target_path, extra_vars, manifest),
+        name="dbt",
+        daemon=True,
+    )
+    with _RUN_LOCK:  # no other dbt of this process is mid-run in the copy
+        process.start()
+    send.close()
+    run = DbtRun(success=False, target_path=target_path)
+    outcome: tuple[bool, str | None] | None = None
+    try:
+        while outcome is None:
+            try:
+                kind, payload = receive.recv()
+            except EOFError:  # the copy died without a word (killed, out of memory)
+                break
+            if kind == "event":
+                run.events.append(payload)
+                if on_event is not None:
+                    on_event(payload)
+            else:
+                outcome = payload
+    finally:
+        receive.close()
+        process.join()
+    if outcome is None:
+        run.error = f"dbt's process ended without a result (exit code {process.exitcode})"
+    else:
+        run.success, run.error = outcome
+    return run
+
+
+def _dbt_child(
+    send: Any,
+    settings: Settings,
+    args: list[str],
+    target_path: Path,
+    extra_vars: dict[str, Any] | None,
+    manifest: Path,
+) -> None:
+    die_with_parent()
+    try:
+        run = _invoke(
+            settings,
+            args,
+            target_path=target_path,
+            extra_vars=extra_vars,
+            manifest=manifest,
+            on_event=lambda event: send.send(("event", event)),
+        )
+        send.send(("result", (run.success, run.error)))
+    except BaseException as exc:
+        send.send(("result", (False, f"{type(exc).__name__}: {exc}")))
+    finally:
+        send.close()
+
+
+def _invoke(
+    settings: Settings,
+    args: Sequence[str],
+    *,
+    target_path: Path,
+    extra_vars: dict[str, Any] | None,
+    manifest: Path,
+    on_event: Callable[[dict[str, Any]], None] | None,
+) -> DbtRun:
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
 
@@ -242,13 +350,12 @@ def run_dbt(
         "--vars",
         json.dumps({**dbt_vars(settings), **(extra_vars or {})}, ensure_ascii=False),
     ]
-    with _RUN_LOCK:
-        try:
-            result = dbtRunner(manifest=parsed_manifest(manifest), callbacks=[callback]).invoke(
-                full_args
-            )
-        finally:
-            _close_duckdb()
+    try:
+        result = dbtRunner(manifest=parsed_manifest(manifest), callbacks=[callback]).invoke(
+            full_args
+        )
+    finally:
+        _close_duckdb()
     run.success = bool(result.success)
     if result.exception is not None:
         run.error = f"{type(result.exception).__name__}: {result.exception}"

@@ -64,6 +64,10 @@ LANDING_INDEX_SCHEMA: tuple[tuple[str, str], ...] = (
 )
 
 
+# lakes whose zero-row schema files this process has written or checked
+_SCHEMAS_WRITTEN: set[tuple[str, tuple[str, ...]]] = set()
+
+
 class Lake:
     def __init__(self, root: Path, stages: Stages = NO_STAGES):
         self.root = Path(root)
@@ -117,11 +121,15 @@ class Lake:
                     tuple(reader.output_schema()),
                 )
             )
+        key = (str(self.root), tuple(str(path) for path, _ in wanted))
+        if key in _SCHEMAS_WRITTEN and all(path.exists() for path, _ in wanted):
+            return  # this process wrote or checked them (once per source × year otherwise)
         for path, columns in wanted:
             schema = arrow_schema(columns)
             if path.exists() and pq.read_schema(path).equals(schema):
                 continue
             self.write(path, schema.empty_table())
+        _SCHEMAS_WRITTEN.add(key)
 
     # ------------------------------------------------------------------ reading
 

@@ -94,6 +94,9 @@ def ingest_partition(
         for e in entries
         if e.source_name == source and e.academic_year == academic_year and e.error is None
     ]
+    if not mine and not lake.manifest_path(source, academic_year).exists():
+        # no file now and none decided on before: nothing to read, check or record
+        return PartitionResult(source, academic_year, committed=True)
     con = connect_for_ingestion(settings.duckdb_memory_limit, settings.duckdb_threads)
     try:
         parsed = lake.parsed_versions(con, source, reader.reader_version)

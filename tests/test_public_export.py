@@ -204,6 +204,29 @@ def test_export_files_and_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert not list(tmp_path.glob(".public.*"))
 
 
+def test_a_table_longer_than_a_worksheet_is_left_out_of_the_workbook_and_said_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worksheet holds 1,048,576 rows; xlsxwriter silently drops what does not fit (at country
+    scale fct_assessment_result has 3.2 million). Such a table is left out of the workbook, the
+    README (file and sheet) says it is in its CSV only, and the CSV has every row. (Shown with
+    a sheet of three rows.)"""
+    from python_calamine import CalamineWorkbook
+
+    reporting = tmp_path / "reporting.duckdb"
+    _reporting_file(reporting, [row(s, 0, 5, 10, 6) for s in "ABCDE"])
+    monkeypatch.setattr(pe, "SHEET_ROWS", 3)
+    target = tmp_path / "public"
+    write_export(reporting, target, [MARKS])
+    with open(target / "marks.csv", encoding="utf-8-sig", newline="") as handle:
+        assert len(list(csv.reader(handle, delimiter=";"))) == 6
+    workbook = CalamineWorkbook.from_path(str(target / pe.WORKBOOK))
+    assert workbook.sheet_names == ["README"]
+    note = "Not in `msoko_public.xlsx`: more rows than a worksheet holds (2 under its header)"
+    assert note in (target / "README.md").read_text()
+    assert any(note in str(r[0]) for r in workbook.get_sheet_by_name("README").to_python())
+
+
 @pytest.mark.xdist_group("pipeline")
 def test_pipeline_public_export_passes_c15(pipeline) -> None:
     folder = pipeline.data_dir / "public"

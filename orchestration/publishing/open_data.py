@@ -41,6 +41,7 @@ from orchestration.reports.published import latest_publication
 CSV_DELIMITER = ";"
 CSV_ENCODING = "utf-8-sig"  # with BOM: Excel opens Cyrillic correctly
 WORKBOOK = "msoko_public.xlsx"
+SHEET_ROWS = 1_048_576  # rows of an Excel worksheet: a larger table goes to its CSV only
 DATAPACKAGE = "datapackage.json"
 # a text starting with one of these is a formula to a spreadsheet (OWASP: CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -297,6 +298,8 @@ def _write_workbook(
     for r, line in enumerate(readme.splitlines()):
         sheet.write_string(r, 0, line)
     for table, result, columns, _ in done:
+        if len(result.rows) > SHEET_ROWS - 1:
+            continue  # a sheet would cut it short; the README says it is in the CSV only
         sheet = workbook.add_worksheet(table.name[:31])
         sheet.freeze_panes(1, 0)
         for c, col in enumerate(columns):
@@ -528,6 +531,15 @@ def _readme(
             "",
             f"### {table.name} ({len(result.rows)} rows)",
             "",
+            *(
+                [
+                    f"Not in `{WORKBOOK}`: more rows than a worksheet holds "
+                    f"({SHEET_ROWS - 1:,} under its header); in `{table.name}.csv` only.",
+                    "",
+                ]
+                if len(result.rows) > SHEET_ROWS - 1
+                else []
+            ),
             (table.description or "").strip().split("\n\n")[0].replace("\n", " "),
             "",
             "| column | label (ru) | kind | unit | meaning |",

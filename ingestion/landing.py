@@ -175,7 +175,9 @@ def _examine(
 
     def connection() -> duckdb.DuckDBPyConnection:  # opened by the first sniff, if any
         if not opened:
-            opened.append(connect_for_ingestion(settings.duckdb_memory_limit, 1))
+            opened.append(
+                connect_for_ingestion(settings.duckdb_memory_limit, 1, spill_dir=scratch / "spill")
+            )
         return opened[0]
 
     try:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -97,7 +98,39 @@ def ingest_partition(
     if not mine and not lake.manifest_path(source, academic_year).exists():
         # no file now and none decided on before: nothing to read, check or record
         return PartitionResult(source, academic_year, committed=True)
-    con = connect_for_ingestion(settings.duckdb_memory_limit, settings.duckdb_threads)
+    # re-encoded copies and DuckDB's spill files: owner-only, removed on every exit path
+    with private_scratch() as scratch:
+        return _ingest(
+            settings,
+            source,
+            academic_year,
+            reader,
+            lake,
+            mine,
+            scratch,
+            run_suite,
+            run_id,
+            log,
+            stages,
+        )
+
+
+def _ingest(
+    settings: Settings,
+    source: str,
+    academic_year: int,
+    reader: Any,
+    lake: Lake,
+    mine: list[LandingEntry],
+    scratch: Path,
+    run_suite: SuiteRunner,
+    run_id: str | None,
+    log: Log,
+    stages: Stages,
+) -> PartitionResult:
+    con = connect_for_ingestion(
+        settings.duckdb_memory_limit, settings.duckdb_threads, spill_dir=scratch / "spill"
+    )
     try:
         parsed = lake.parsed_versions(con, source, reader.reader_version)
         # identical bytes under several names (empty forms of schools that had no results)
@@ -115,10 +148,7 @@ def ingest_partition(
             log(f"{source} {academic_year}: reading {len(new)} new file version(s)")
             needs_secret = reader.pupil_level or any(f.personal for f in reader.fields)
             files = [e.as_file_version(settings.landing_dir) for e in new]
-            with (
-                private_scratch() as scratch,  # re-encoded copies: owner-only, removed
-                stages.stage("read_batch", source=source, files=len(files)) as details,
-            ):
+            with stages.stage("read_batch", source=source, files=len(files)) as details:
                 batch = read_batch(
                     con,
                     reader,

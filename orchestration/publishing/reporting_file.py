@@ -178,6 +178,8 @@ def publish(
     con = duckdb.connect()
     try:
         con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
+        # spill beside dbt's (data/duckdb_tmp: owner-only), never DuckDB's default ./.tmp
+        con.execute(f"set temp_directory = '{_q(settings.data_dir / 'duckdb_tmp')}'")
         con.execute(f"attach '{_q(settings.warehouse_path)}' as wh (read_only)")
         # groups smaller than the seed's min_count (pupils) have their measures blanked
         min_group_size = DisclosureRules.from_reporting(con, database="wh").min_count

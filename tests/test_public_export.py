@@ -227,6 +227,50 @@ def test_a_table_longer_than_a_worksheet_is_left_out_of_the_workbook_and_said_so
     assert any(note in str(r[0]) for r in workbook.get_sheet_by_name("README").to_python())
 
 
+def test_a_long_table_exported_in_chunks_is_the_table_exported_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table without a rollup and longer than a chunk is suppressed, written and checked a
+    chunk at a time (at country scale its rows did not fit in memory: 22 GB for 3.2 million):
+    the CSV, the counts and the refusal's row numbers are those of the table done at once."""
+    import random
+
+    rng = random.Random(5)
+    rows = [
+        row(f"S{i:03d}", *(rng.choice([0, 1, 2, 4, 5, 7, 12]) for _ in range(4))) for i in range(60)
+    ]
+    rows = [r for r in rows if r["n"]]
+    reporting = tmp_path / "reporting.duckdb"
+    _reporting_file(reporting, rows)
+    exported = {}
+    for chunk in (1000, 7):
+        monkeypatch.setattr(pe, "CHUNK", chunk)
+        target = tmp_path / f"public_{chunk}"
+        result = write_export(reporting, target, [MARKS])
+        meta = json.loads((target / "metadata.json").read_text())["tables"]["marks"]
+        exported[chunk] = (
+            (target / "marks.csv").read_bytes(),
+            result.tables,
+            (result.primary, result.complementary, result.rates_hidden),
+            meta["rows"],
+        )
+    assert exported[7] == exported[1000]
+    assert exported[7][2][0] > 0 and exported[7][3] == len(rows)
+
+    refusals = {}
+    monkeypatch.setattr(pe, "suppress", lambda t, r, rules: pe.Suppressed(t, list(r)))
+    for chunk in (1000, 7):
+        monkeypatch.setattr(pe, "CHUNK", chunk)
+        with pytest.raises(DisclosureError) as refused:
+            write_export(reporting, tmp_path / f"leak_{chunk}", [MARKS])
+        refusals[chunk] = str(refused.value)
+    assert refusals[7] == refusals[1000]
+    import re
+
+    numbers = {int(n) for n in re.findall(r"marks row (\d+)", refusals[7])}
+    assert max(numbers) > 7  # problems past the first chunk, numbered in the whole table
+
+
 @pytest.mark.xdist_group("pipeline")
 def test_pipeline_public_export_passes_c15(pipeline) -> None:
     folder = pipeline.data_dir / "public"

@@ -52,6 +52,7 @@ usual practice, not a full linear-programming audit).
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,10 +165,15 @@ class Suppressed:
     """A table as published: the displayed value of every cell (numbers or markers)."""
 
     table: PublicTable
-    rows: list[dict[str, Any]]  # displayed: int/float/str/None
+    rows: list[dict[str, Any]]  # displayed: int/float/str/None (empty when streamed)
     primary: int = 0
     complementary: int = 0
     rates_hidden: int = 0
+    streamed_rows: int | None = None  # rows written in chunks, not kept (open_data)
+
+    @property
+    def row_count(self) -> int:
+        return self.streamed_rows if self.streamed_rows is not None else len(self.rows)
 
 
 def groups_of(table: PublicTable, rows: Sequence[dict[str, Any]]) -> list[tuple[Cell, list[Cell]]]:
@@ -345,9 +351,23 @@ def _number(value: Any) -> float | None:
 
 
 def check_disclosure(
+    table: PublicTable, rows: Sequence[dict[str, Any]], rules: DisclosureRules, first_row: int = 0
+) -> list[str]:
+    """Problems in a published table (empty list: safe). ``rows`` hold displayed cells;
+    ``first_row`` numbers them when they are a chunk of a longer table (one without a
+    rollup: its groups lie within a row)."""
+    return [_renumber(problem, first_row) for problem in _check_disclosure(table, rows, rules)]
+
+
+def _renumber(problem: str, first_row: int) -> str:
+    if not first_row:
+        return problem
+    return re.sub(r"\brow (\d+)", lambda m: f"row {int(m.group(1)) + first_row}", problem)
+
+
+def _check_disclosure(
     table: PublicTable, rows: Sequence[dict[str, Any]], rules: DisclosureRules
 ) -> list[str]:
-    """Problems in a published table (empty list: safe). ``rows`` hold displayed cells."""
     m = rules.min_count
     problems: list[str] = []
     state: dict[Cell, str] = {}

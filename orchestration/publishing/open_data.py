@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import multiprocessing
 import shutil
@@ -41,6 +42,7 @@ from orchestration.reports.published import latest_publication
 CSV_DELIMITER = ";"
 CSV_ENCODING = "utf-8-sig"  # with BOM: Excel opens Cyrillic correctly
 WORKBOOK = "msoko_public.xlsx"
+CHUNK = 200_000  # rows suppressed, written and checked at a time in a long table (no rollup)
 SHEET_ROWS = 1_048_576  # rows of an Excel worksheet: a larger table goes to its CSV only
 DATAPACKAGE = "datapackage.json"
 # a text starting with one of these is a formula to a spreadsheet (OWASP: CSV injection)
@@ -163,27 +165,35 @@ def write_export(
         latest = latest_publication(con) or {}
         version, published_at = latest.get("version"), latest.get("published_at")
         done: list[tuple[PublicTable, Suppressed, list[str], dict[str, str]]] = []
+        problems: list[str] = []
+        streamed: set[str] = set()
         for table in tables:
-            rows = read_table(con, table)
-            columns = list(rows[0]) if table.columns == ("*",) and rows else list(table.columns)
-            if table.columns == ("*",):
-                table = PublicTable(
-                    table.name, table.relation, tuple(columns), description=table.description
-                )
-            result = suppress(table, rows, rules)
+            if table.rollup is None and table.columns != ("*",) and _row_count(con, table) > CHUNK:
+                # a long table whose groups lie within a row: suppressed, written and checked
+                # a chunk at a time (country scale: millions of rows would not fit in memory)
+                result = _stream_table(con, table, rules, tmp / f"{table.name}.csv", problems)
+                streamed.add(table.name)
+            else:
+                rows = read_table(con, table)
+                columns = list(rows[0]) if table.columns == ("*",) and rows else list(table.columns)
+                if table.columns == ("*",):
+                    table = PublicTable(
+                        table.name, table.relation, tuple(columns), description=table.description
+                    )
+                result = suppress(table, rows, rules)
             done.append((table, result, list(table.columns), _column_comments(con, table.relation)))
         catalogue = _catalogue(con)
         readme = _readme(done, rules, version, published_at, catalogue)
         # the workbook is written by a forked copy of this process while this one writes the
         # CSV files and checks them (C15); a refused export discards both
         workbook_writer = _start_workbook(tmp / WORKBOOK, readme, done)
-        problems: list[str] = []
         for n, (table, result, columns, _) in enumerate(done, 1):
-            _write_csv(tmp / f"{table.name}.csv", columns, result.rows)
-            written = _read_csv(tmp / f"{table.name}.csv")
-            problems += check_disclosure(table, written, rules)
+            if table.name not in streamed:
+                _write_csv(tmp / f"{table.name}.csv", columns, result.rows)
+                written = _read_csv(tmp / f"{table.name}.csv")
+                problems += check_disclosure(table, written, rules)
             progress(
-                f"[{n}/{len(done)}] public/{table.name}.csv: {len(result.rows)} rows, "
+                f"[{n}/{len(done)}] public/{table.name}.csv: {result.row_count} rows, "
                 f"{result.primary} cells {rules.primary}, {result.complementary} hidden as "
                 f"complements, {result.rates_hidden} shares/means hidden"
             )
@@ -217,7 +227,7 @@ def write_export(
                     "tables": {
                         t.name: {
                             "description": t.description,
-                            "rows": len(res.rows),
+                            "rows": res.row_count,
                             "columns": {
                                 c: {"kind": t.kind(c), "comment": com.get(c, "")} for c in cols
                             },
@@ -245,7 +255,7 @@ def write_export(
     return ExportResult(
         target,
         version,
-        {t.name: len(res.rows) for t, res, _, _ in done},
+        {t.name: res.row_count for t, res, _, _ in done},
         sum(res.primary for _, res, _, _ in done),
         sum(res.complementary for _, res, _, _ in done),
         sum(res.rates_hidden for _, res, _, _ in done),
@@ -298,7 +308,7 @@ def _write_workbook(
     for r, line in enumerate(readme.splitlines()):
         sheet.write_string(r, 0, line)
     for table, result, columns, _ in done:
-        if len(result.rows) > SHEET_ROWS - 1:
+        if result.row_count > SHEET_ROWS - 1:
             continue  # a sheet would cut it short; the README says it is in the CSV only
         sheet = workbook.add_worksheet(table.name[:31])
         sheet.freeze_panes(1, 0)
@@ -318,6 +328,58 @@ def _write_workbook(
                 else:
                     write_string(r, c, _text(v))
     workbook.close()
+
+
+def _row_count(con: duckdb.DuckDBPyConnection, table: PublicTable) -> int:
+    where = f" where {table.where}" if table.where else ""
+    row = con.execute(f"select count(*) from {table.relation}{where}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _stream_table(
+    con: duckdb.DuckDBPyConnection,
+    table: PublicTable,
+    rules: DisclosureRules,
+    path: Path,
+    problems: list[str],
+) -> Suppressed:
+    """Suppress, write and check (C15) a table without a rollup ``CHUNK`` rows at a time: the
+    same cells as all at once (every group lies within a row); the rows are not kept, so a
+    table longer than a worksheet (which the workbook leaves out) costs one chunk of memory.
+    A table that fits a worksheet keeps its rows for the workbook."""
+    keep = _row_count(con, table) <= SHEET_ROWS - 1
+    result = Suppressed(table, [], streamed_rows=0)
+    columns = list(table.columns)
+    where = f" where {table.where}" if table.where else ""
+    needed = list(dict.fromkeys([*columns, *table.counts]))
+    cursor = con.cursor()
+    cursor.execute(f"select {', '.join(needed)} from {table.relation}{where} order by all")
+    names = [d[0] for d in cursor.description]
+    with open(path, "w", encoding=CSV_ENCODING, newline="") as handle:
+        writer = csv.writer(handle, delimiter=CSV_DELIMITER)
+        writer.writerow(columns)
+        while batch := cursor.fetchmany(CHUNK):
+            part = suppress(table, [dict(zip(names, r, strict=True)) for r in batch], rules)
+            result.primary += part.primary
+            result.complementary += part.complementary
+            result.rates_hidden += part.rates_hidden
+            result.streamed_rows = (result.streamed_rows or 0) + len(part.rows)
+            writer.writerows([_csv_value(row.get(c)) for c in columns] for row in part.rows)
+            if keep:
+                result.rows += part.rows
+    cursor.close()
+    first = 0
+    with open(path, encoding=CSV_ENCODING, newline="") as handle:
+        reader = csv.DictReader(handle, delimiter=CSV_DELIMITER)
+        while chunk := [
+            {k: (v if v != "" else None) for k, v in row.items()}
+            for row in itertools.islice(reader, CHUNK)
+        ]:
+            problems += check_disclosure(table, chunk, rules, first_row=first)
+            first += len(chunk)
+    if keep:
+        result.streamed_rows = None
+    return result
 
 
 def _write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> None:
@@ -467,7 +529,7 @@ def datapackage(
                 "encoding": "utf-8-sig",
                 "dialect": {"delimiter": CSV_DELIMITER, "header": True},
                 "schema": {"fields": fields, "missingValues": missing},
-                "rows": len(result.rows),
+                "rows": result.row_count,
             }
         )
     return {
@@ -529,7 +591,7 @@ def _readme(
     for table, result, columns, comments in done:
         lines += [
             "",
-            f"### {table.name} ({len(result.rows)} rows)",
+            f"### {table.name} ({result.row_count} rows)",
             "",
             *(
                 [
@@ -537,7 +599,7 @@ def _readme(
                     f"({SHEET_ROWS - 1:,} under its header); in `{table.name}.csv` only.",
                     "",
                 ]
-                if len(result.rows) > SHEET_ROWS - 1
+                if result.row_count > SHEET_ROWS - 1
                 else []
             ),
             (table.description or "").strip().split("\n\n")[0].replace("\n", " "),

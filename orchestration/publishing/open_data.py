@@ -14,13 +14,15 @@ an XLSX text cell is written as a string; numbers stay numbers.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
-import itertools
 import json
 import multiprocessing
+import os
 import shutil
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -343,10 +345,12 @@ def _stream_table(
     path: Path,
     problems: list[str],
 ) -> Suppressed:
-    """Suppress, write and check (C15) a table without a rollup ``CHUNK`` rows at a time: the
-    same cells as all at once (every group lies within a row); the rows are not kept, so a
-    table longer than a worksheet (which the workbook leaves out) costs one chunk of memory.
-    A table that fits a worksheet keeps its rows for the workbook."""
+    """Suppress, write and check (C15) a table without a rollup ``CHUNK`` rows at a time, the
+    chunks in forked worker processes (one per core; Python's suppression and check are the
+    cost): the same cells as all at once, since every group lies within a row. Each worker
+    writes its chunk's CSV lines to a part file, reads them back and checks them; the parts are
+    joined in order. The rows are not kept, so a table longer than a worksheet (which the
+    workbook leaves out) costs a few chunks of memory; one that fits keeps them for it."""
     keep = _row_count(con, table) <= SHEET_ROWS - 1
     result = Suppressed(table, [], streamed_rows=0)
     columns = list(table.columns)
@@ -355,31 +359,81 @@ def _stream_table(
     cursor = con.cursor()
     cursor.execute(f"select {', '.join(needed)} from {table.relation}{where} order by all")
     names = [d[0] for d in cursor.description]
-    with open(path, "w", encoding=CSV_ENCODING, newline="") as handle:
-        writer = csv.writer(handle, delimiter=CSV_DELIMITER)
-        writer.writerow(columns)
-        while batch := cursor.fetchmany(CHUNK):
-            part = suppress(table, [dict(zip(names, r, strict=True)) for r in batch], rules)
-            result.primary += part.primary
-            result.complementary += part.complementary
-            result.rates_hidden += part.rates_hidden
-            result.streamed_rows = (result.streamed_rows or 0) + len(part.rows)
-            writer.writerows([_csv_value(row.get(c)) for c in columns] for row in part.rows)
-            if keep:
-                result.rows += part.rows
-    cursor.close()
-    first = 0
-    with open(path, encoding=CSV_ENCODING, newline="") as handle:
-        reader = csv.DictReader(handle, delimiter=CSV_DELIMITER)
-        while chunk := [
-            {k: (v if v != "" else None) for k, v in row.items()}
-            for row in itertools.islice(reader, CHUNK)
-        ]:
-            problems += check_disclosure(table, chunk, rules, first_row=first)
-            first += len(chunk)
+    parts = path.with_name(f".{path.name}.parts")
+    parts.mkdir()
+    outcomes: list[tuple[int, int, int, int, list[str], list[dict[str, Any]]]] = []
+    workers = max(1, os.cpu_count() or 1)
+    fork = "fork" in multiprocessing.get_all_start_methods() and workers > 1
+    try:
+        with (
+            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            if fork
+            else contextlib.nullcontext() as pool
+        ):
+            pending: list[Any] = []
+            first = index = 0
+            while batch := cursor.fetchmany(CHUNK):
+                job = (table, names, batch, rules, parts / f"{index:06d}.csv", first, keep)
+                if pool is None:
+                    outcomes.append(_export_chunk(*job))
+                else:
+                    pending.append(pool.submit(_export_chunk, *job))
+                    while len(pending) > workers:  # a few chunks in memory at a time
+                        outcomes.append(pending.pop(0).result())
+                first += len(batch)
+                index += 1
+            outcomes += [future.result() for future in pending]
+        cursor.close()
+        with open(path, "w", encoding=CSV_ENCODING, newline="") as handle:
+            csv.writer(handle, delimiter=CSV_DELIMITER).writerow(columns)
+            for part in sorted(parts.iterdir()):
+                with open(part, encoding="utf-8", newline="") as chunk_file:
+                    shutil.copyfileobj(chunk_file, handle)
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
+    for primary, complementary, rates_hidden, count, found, rows in outcomes:
+        result.primary += primary
+        result.complementary += complementary
+        result.rates_hidden += rates_hidden
+        result.streamed_rows = (result.streamed_rows or 0) + count
+        problems += found
+        result.rows += rows
     if keep:
         result.streamed_rows = None
     return result
+
+
+def _export_chunk(
+    table: PublicTable,
+    names: list[str],
+    batch: list[tuple[Any, ...]],
+    rules: DisclosureRules,
+    part: Path,
+    first_row: int,
+    keep: bool,
+) -> tuple[int, int, int, int, list[str], list[dict[str, Any]]]:
+    """One chunk of a streamed table: suppressed, its CSV lines written to ``part``, read back
+    and checked (C15) as a reader would see them."""
+    columns = list(table.columns)
+    done = suppress(table, [dict(zip(names, r, strict=True)) for r in batch], rules)
+    with open(part, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=CSV_DELIMITER).writerows(
+            [_csv_value(row.get(c)) for c in columns] for row in done.rows
+        )
+    with open(part, encoding="utf-8", newline="") as handle:
+        written = [
+            {k: (v if v != "" else None) for k, v in zip(columns, line, strict=True)}
+            for line in csv.reader(handle, delimiter=CSV_DELIMITER)
+        ]
+    found = check_disclosure(table, written, rules, first_row=first_row)
+    return (
+        done.primary,
+        done.complementary,
+        done.rates_hidden,
+        len(done.rows),
+        found,
+        done.rows if keep else [],
+    )
 
 
 def _write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> None:

@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}{#- several models and tests read it: computed once -#}
 {#- One row per school name as written (int_school_names_written) with the registry school it
     names, resolved with the registry of that academic year (int_school_years), in this order:
 

@@ -60,9 +60,8 @@ def run_spill(scale_root: Path, memory_limit: str) -> dict[str, Any]:
                 except OSError:
                     continue
                 total += size
-                seen[path.relative_to(root).as_posix()] = max(
-                    size, seen.get(path.relative_to(root).as_posix(), 0)
-                )
+                name = path.relative_to(root).as_posix()
+                seen[name] = max(size, seen.get(name, 0))
             peak["bytes"] = max(peak["bytes"], total)
             peak["files"] = max(peak["files"], len(files))
             time.sleep(SAMPLE_SECONDS)

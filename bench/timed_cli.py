@@ -22,32 +22,20 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ingestion.stages import Stages
+from ingestion.stages import CollectingStages
 
 EVENTS: list[dict[str, Any]] = []
 
 
-class RecordingStages(Stages):
-    """Every stage the pipeline marks, with its wall-clock start, duration and details."""
+class RecordingStages(CollectingStages):
+    """Every stage the pipeline marks (and the workers' stages it replays), with its wall-clock
+    start, duration and details, into ``EVENTS``."""
 
-    @contextmanager
-    def stage(self, what: str, **details: Any) -> Iterator[dict[str, Any]]:
-        started = time.monotonic()
-        wall = time.time()
-        try:
-            yield details
-        finally:
-            EVENTS.append(
-                {"what": what, "start": wall, "seconds": time.monotonic() - started, **details}
-            )
-
-    def record(self, timing: dict[str, Any]) -> None:
-        EVENTS.append(timing)
+    def __init__(self) -> None:
+        self.timings = EVENTS
 
 
 def dagster_runs(since: float) -> list[dict[str, Any]]:

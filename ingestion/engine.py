@@ -261,13 +261,10 @@ def connect_for_ingestion(
     """An in-memory connection for reading files. What DuckDB spills beyond ``memory_limit``
     goes to ``spill_dir`` (a private scratch folder: it may hold pupils' names before they are
     dropped); without one, DuckDB's default for an in-memory database is ``.tmp`` in the current
-    folder, so spilling is then off."""
-    con = duckdb.connect()
-    con.execute(f"set memory_limit = '{memory_limit}'")
-    if spill_dir is not None:
-        con.execute(f"set temp_directory = '{str(spill_dir).replace(chr(39), chr(39) * 2)}'")
-    else:
-        con.execute("set temp_directory = ''")
+    folder, so spilling is then off. Both are set when the database opens."""
+    con = duckdb.connect(
+        config={"memory_limit": memory_limit, "temp_directory": str(spill_dir or "")}
+    )
     if threads:
         con.execute(f"set threads = {int(threads)}")
     con.execute("set preserve_insertion_order = true")

@@ -41,6 +41,9 @@ class CollectingStages(Stages):
         try:
             yield details
         finally:
-            self.timings.append(
+            self.record(
                 {"what": what, "start": wall, "seconds": time.monotonic() - started, **details}
             )
+
+    def record(self, timing: dict[str, Any]) -> None:
+        self.timings.append(timing)

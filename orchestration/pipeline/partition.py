@@ -11,6 +11,7 @@ someone fixes or removes the file (or waives it).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import multiprocessing
@@ -18,7 +19,6 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -98,40 +98,14 @@ def ingest_partition(
     if not mine and not lake.manifest_path(source, academic_year).exists():
         # no file now and none decided on before: nothing to read, check or record
         return PartitionResult(source, academic_year, committed=True)
-    # re-encoded copies and DuckDB's spill files: owner-only, removed on every exit path
-    with private_scratch() as scratch:
-        return _ingest(
-            settings,
-            source,
-            academic_year,
-            reader,
-            lake,
-            mine,
-            scratch,
-            run_suite,
-            run_id,
-            log,
-            stages,
-        )
-
-
-def _ingest(
-    settings: Settings,
-    source: str,
-    academic_year: int,
-    reader: Any,
-    lake: Lake,
-    mine: list[LandingEntry],
-    scratch: Path,
-    run_suite: SuiteRunner,
-    run_id: str | None,
-    log: Log,
-    stages: Stages,
-) -> PartitionResult:
-    con = connect_for_ingestion(
-        settings.duckdb_memory_limit, settings.duckdb_threads, spill_dir=scratch / "spill"
-    )
-    try:
+    with (
+        private_scratch() as scratch,  # re-encoded copies, DuckDB's spill files: owner-only
+        contextlib.closing(
+            connect_for_ingestion(
+                settings.duckdb_memory_limit, settings.duckdb_threads, scratch / "spill"
+            )
+        ) as con,
+    ):
         parsed = lake.parsed_versions(con, source, reader.reader_version)
         # identical bytes under several names (empty forms of schools that had no results)
         # are one version: read once and summarised once per sheet (audit.file_load_summary
@@ -223,8 +197,6 @@ def _ingest(
         lake.commit_manifest(source, academic_year, manifest)
         log(result.describe())
         return result
-    finally:
-        con.close()
 
 
 def ingest_partitions(
@@ -251,18 +223,21 @@ def ingest_partitions(
     new_years = _years_with_new_files(settings, source, entries)
     busy = [y for y in years if y in new_years]
     workers = min(settings.ingest_workers, len(busy))
+
+    def here(year: int) -> PartitionResult:
+        return ingest_partition(
+            settings,
+            source,
+            year,
+            run_suite=run_suite,
+            entries=entries,
+            run_id=run_id,
+            log=log,
+            stages=stages,
+        )
+
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for year in years:
-            yield ingest_partition(
-                settings,
-                source,
-                year,
-                run_suite=run_suite,
-                entries=entries,
-                run_id=run_id,
-                log=log,
-                stages=stages,
-            )
+        yield from map(here, years)
         return
     Lake(settings.lake_dir).ensure_schemas(list(READERS.values()))  # once, before the workers
     load_context()  # the GX context: created once here, inherited by every worker
@@ -278,16 +253,7 @@ def ingest_partitions(
         }
         for year in years:
             if year not in futures:  # nothing to read: the manifest's decision only
-                yield ingest_partition(
-                    settings,
-                    source,
-                    year,
-                    run_suite=run_suite,
-                    entries=entries,
-                    run_id=run_id,
-                    log=log,
-                    stages=stages,
-                )
+                yield here(year)
                 continue
             result, messages, timings = futures[year].result()
             for message in messages:

@@ -52,7 +52,6 @@ usual practice, not a full linear-programming audit).
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -356,18 +355,10 @@ def check_disclosure(
     """Problems in a published table (empty list: safe). ``rows`` hold displayed cells;
     ``first_row`` numbers them when they are a chunk of a longer table (one without a
     rollup: its groups lie within a row)."""
-    return [_renumber(problem, first_row) for problem in _check_disclosure(table, rows, rules)]
 
+    def row_no(index: int) -> int:  # the row's number in the whole table, as a reader counts
+        return first_row + index + 1
 
-def _renumber(problem: str, first_row: int) -> str:
-    if not first_row:
-        return problem
-    return re.sub(r"\brow (\d+)", lambda m: f"row {int(m.group(1)) + first_row}", problem)
-
-
-def _check_disclosure(
-    table: PublicTable, rows: Sequence[dict[str, Any]], rules: DisclosureRules
-) -> list[str]:
     m = rules.min_count
     problems: list[str] = []
     state: dict[Cell, str] = {}
@@ -388,7 +379,7 @@ def _check_disclosure(
         for c in table.counts:
             n = values.get((i, c))
             if (i, c) not in state and n is not None and 1 <= n < m:
-                problems.append(f"{table.name} row {i + 1} {c}: count {int(n)} < {m} shown")
+                problems.append(f"{table.name} row {row_no(i)} {c}: count {int(n)} < {m} shown")
         for c, (base, *of) in [*table.shares.items(), *table.means.items()]:
             v = values.get((i, c))
             if v is None or (i, c) in state or row.get(c) == rules.small_base:
@@ -396,15 +387,15 @@ def _check_disclosure(
             b = values.get((i, base))
             if (i, base) in state or b is None or b < rules.min_share_base:
                 problems.append(
-                    f"{table.name} row {i + 1} {c}: shown over base {base} = {row.get(base)}"
+                    f"{table.name} row {row_no(i)} {c}: shown over base {base} = {row.get(base)}"
                 )
             elif any((i, d) in state for d in of if d in table.columns):
-                problems.append(f"{table.name} row {i + 1} {c}: shown beside a hidden count")
+                problems.append(f"{table.name} row {row_no(i)} {c}: shown beside a hidden count")
             elif c in table.shares:
                 implied = round(v * b / 100)
                 if 1 <= implied < m or 1 <= b - implied < m:
                     problems.append(
-                        f"{table.name} row {i + 1} {c}: {v}% of {int(b)} implies a count under {m}"
+                        f"{table.name} row {row_no(i)} {c}: {v}% of {int(b)} implies a count under {m}"
                     )
     groups = [
         (t, ps)
@@ -417,14 +408,14 @@ def _check_disclosure(
         hidden = [p for p in parts if p in state]
         if len(hidden) == 1:
             problems.append(
-                f"{table.name} row {hidden[0][0] + 1} {hidden[0][1]}: the only hidden part of "
-                f"{total[1]} (row {total[0] + 1}), computable from it"
+                f"{table.name} row {row_no(hidden[0][0])} {hidden[0][1]}: the only hidden part of "
+                f"{total[1]} (row {row_no(total[0])}), computable from it"
             )
         elif hidden:
             for p, lo, hi in _bounds(state, values, total, parts, m):
                 if lo >= hi:
                     problems.append(
-                        f"{table.name} row {p[0] + 1} {p[1]}: hidden, but its group "
-                        f"({total[1]} row {total[0] + 1}) pins it to {lo}"
+                        f"{table.name} row {row_no(p[0])} {p[1]}: hidden, but its group "
+                        f"({total[1]} row {row_no(total[0])}) pins it to {lo}"
                     )
     return problems

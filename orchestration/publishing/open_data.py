@@ -91,16 +91,18 @@ def read_table(con: duckdb.DuckDBPyConnection, table: PublicTable) -> list[dict[
                 [schema, name],
             ).fetchall()
         ]
-    needed = list(
-        dict.fromkeys([*columns, *table.counts, *(table.rollup.keys if table.rollup else ())])
-    )
-    if table.rollup:
-        needed.append(table.rollup.level_column)
-    needed = list(dict.fromkeys(needed))
-    where = f" where {table.where}" if table.where else ""
-    cursor = con.execute(f"select {', '.join(needed)} from {table.relation}{where} order by all")
+    cursor = con.execute(_select_sql(table, columns))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def _select_sql(table: PublicTable, columns: Sequence[str]) -> str:
+    """The table's published rows, ordered, with the columns the suppression reads."""
+    needed = [*columns, *table.counts]
+    if table.rollup:
+        needed += [*table.rollup.keys, table.rollup.level_column]
+    where = f" where {table.where}" if table.where else ""
+    return f"select {', '.join(dict.fromkeys(needed))} from {table.relation}{where} order by all"
 
 
 def _column_comments(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
@@ -170,10 +172,13 @@ def write_export(
         problems: list[str] = []
         streamed: set[str] = set()
         for table in tables:
-            if table.rollup is None and table.columns != ("*",) and _row_count(con, table) > CHUNK:
+            count = _row_count(con, table)
+            if table.rollup is None and table.columns != ("*",) and count > CHUNK:
                 # a long table whose groups lie within a row: suppressed, written and checked
                 # a chunk at a time (country scale: millions of rows would not fit in memory)
-                result = _stream_table(con, table, rules, tmp / f"{table.name}.csv", problems)
+                result = _stream_table(
+                    con, table, rules, tmp / f"{table.name}.csv", problems, count
+                )
                 streamed.add(table.name)
             else:
                 rows = read_table(con, table)
@@ -344,6 +349,7 @@ def _stream_table(
     rules: DisclosureRules,
     path: Path,
     problems: list[str],
+    count: int,
 ) -> Suppressed:
     """Suppress, write and check (C15) a table without a rollup ``CHUNK`` rows at a time, the
     chunks in forked worker processes (one per core; Python's suppression and check are the
@@ -351,13 +357,11 @@ def _stream_table(
     writes its chunk's CSV lines to a part file, reads them back and checks them; the parts are
     joined in order. The rows are not kept, so a table longer than a worksheet (which the
     workbook leaves out) costs a few chunks of memory; one that fits keeps them for it."""
-    keep = _row_count(con, table) <= SHEET_ROWS - 1
+    keep = count <= SHEET_ROWS - 1
     result = Suppressed(table, [], streamed_rows=0)
     columns = list(table.columns)
-    where = f" where {table.where}" if table.where else ""
-    needed = list(dict.fromkeys([*columns, *table.counts]))
     cursor = con.cursor()
-    cursor.execute(f"select {', '.join(needed)} from {table.relation}{where} order by all")
+    cursor.execute(_select_sql(table, columns))
     names = [d[0] for d in cursor.description]
     parts = path.with_name(f".{path.name}.parts")
     parts.mkdir()
@@ -417,12 +421,10 @@ def _export_chunk(
     columns = list(table.columns)
     done = suppress(table, [dict(zip(names, r, strict=True)) for r in batch], rules)
     with open(part, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter=CSV_DELIMITER).writerows(
-            [_csv_value(row.get(c)) for c in columns] for row in done.rows
-        )
+        _write_rows(csv.writer(handle, delimiter=CSV_DELIMITER), columns, done.rows)
     with open(part, encoding="utf-8", newline="") as handle:
         written = [
-            {k: (v if v != "" else None) for k, v in zip(columns, line, strict=True)}
+            _displayed(dict(zip(columns, line, strict=True)))
             for line in csv.reader(handle, delimiter=CSV_DELIMITER)
         ]
     found = check_disclosure(table, written, rules, first_row=first_row)
@@ -440,16 +442,21 @@ def _write_csv(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -
     with open(path, "w", encoding=CSV_ENCODING, newline="") as handle:
         writer = csv.writer(handle, delimiter=CSV_DELIMITER)
         writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_csv_value(row.get(c)) for c in columns])
+        _write_rows(writer, columns, rows)
+
+
+def _write_rows(writer: Any, columns: list[str], rows: Iterable[dict[str, Any]]) -> None:
+    writer.writerows([_csv_value(row.get(c)) for c in columns] for row in rows)
+
+
+def _displayed(cells: dict[str, str]) -> dict[str, Any]:
+    """A CSV line as a reader sees it: an empty cell is no value."""
+    return {k: (v if v != "" else None) for k, v in cells.items()}
 
 
 def _read_csv(path: Path) -> list[dict[str, Any]]:
     with open(path, encoding=CSV_ENCODING, newline="") as handle:
-        return [
-            {k: (v if v != "" else None) for k, v in row.items()}
-            for row in csv.DictReader(handle, delimiter=CSV_DELIMITER)
-        ]
+        return [_displayed(row) for row in csv.DictReader(handle, delimiter=CSV_DELIMITER)]
 
 
 def check_folder(folder: Path, tables: Sequence[PublicTable], rules: DisclosureRules) -> list[str]:

@@ -376,3 +376,61 @@ def test_complements_hidden_by_the_worklist_are_those_of_full_passes() -> None:
         tried += 1
         opened += len(expected) > len(start)
     assert tried == 300 and opened > 100  # most tables needed complements
+
+
+def test_a_table_without_rollup_suppressed_and_checked_row_by_row_as_all_at_once() -> None:
+    """A table whose groups lie within a row is suppressed and checked one row at a time (the
+    long fact table at region scale: a third of the time). The cells shown and hidden, the
+    counts of markers and the problems found — in their order — must be those of the
+    all-cells pass, on generated rows (two groups sharing a total, shares and a mean) and on
+    displayed tables tampered with (cells revealed, markers moved)."""
+    import random
+
+    from orchestration.publishing import disclosure
+
+    table = PublicTable(
+        name="t",
+        relation="marts.t",
+        columns=("school", "n", "m2", "m3", "m4", "m5", "b1", "b2", "pct_q", "pct_b2", "mean"),
+        counts=("n", "m2", "m3", "m4", "m5", "b1", "b2"),
+        shares={"pct_q": ("n", "m4", "m5"), "pct_b2": ("n", "b2")},
+        means={"mean": ("n", "m2", "m3", "m4", "m5")},
+        totals=(("n", "m2", "m3", "m4", "m5"), ("n", "b1", "b2")),
+    )
+    rng = random.Random(7)
+    hidden = problems = 0
+    for _ in range(200):
+        rows = []
+        for s in range(rng.randint(1, 30)):
+            marks = [rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 14, None]) for _ in range(4)]
+            n = sum(v or 0 for v in marks)
+            b2 = rng.randint(0, n)
+            rows.append(
+                {"school": f"s{s}", "n": n if rng.random() > 0.05 else None}
+                | dict(zip(("m2", "m3", "m4", "m5"), marks, strict=True))
+                | {"b1": n - b2, "b2": b2}
+                | {
+                    "pct_q": round(100 * ((marks[2] or 0) + (marks[3] or 0)) / n, 2) if n else None,
+                    "pct_b2": round(100 * b2 / n, 2) if n else None,
+                    "mean": rng.choice([None, 3.5, 4.25]),
+                }
+            )
+        by_rows = disclosure._suppress_row_by_row(table, rows, RULES)
+        by_cells = disclosure._suppress_cells(table, rows, RULES)
+        assert by_rows.rows == by_cells.rows, rows
+        assert (by_rows.primary, by_rows.complementary, by_rows.rates_hidden) == (
+            by_cells.primary,
+            by_cells.complementary,
+            by_cells.rates_hidden,
+        )
+        hidden += by_cells.complementary
+        displayed = [dict(r) for r in by_cells.rows]
+        for r in displayed:  # tampering: reveal a hidden cell, hide a shown one, change a count
+            c = rng.choice(table.columns[1:])
+            r[c] = rng.choice([r[c], 1, 3, COMPLEMENT, RULES.primary, "7", None])
+        first = rng.choice([0, 200_000])
+        found = disclosure._check_row_by_row(table, displayed, RULES, first)
+        assert found == disclosure._check_cells(table, displayed, RULES, first)
+        assert disclosure._check_row_by_row(table, by_cells.rows, RULES, first) == []
+        problems += len(found)
+    assert hidden > 100 and problems > 100  # both paths had work to do

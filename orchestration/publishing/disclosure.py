@@ -142,6 +142,10 @@ class PublicTable:
             description=description,
         )
 
+    def rates(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Shares, then means: (column, (base, *counts it depends on))."""
+        return [*self.shares.items(), *self.means.items()]
+
     def kind(self, column: str) -> str:
         if column in self.counts:
             return "count"
@@ -228,6 +232,16 @@ def _group_leaks(
 def suppress(
     table: PublicTable, rows: Sequence[dict[str, Any]], rules: DisclosureRules
 ) -> Suppressed:
+    """The table as published (rules 1–3 of the module)."""
+    if table.rollup is None:
+        return _suppress_row_by_row(table, rows, rules)
+    return _suppress_cells(table, rows, rules)
+
+
+def _suppress_cells(
+    table: PublicTable, rows: Sequence[dict[str, Any]], rules: DisclosureRules
+) -> Suppressed:
+    """Every cell of the table at once: groups may span rows (a rollup)."""
     m = rules.min_count
     values: dict[Cell, Any] = {
         (i, c): row.get(c) for i, row in enumerate(rows) for c in table.counts
@@ -269,6 +283,68 @@ def suppress(
                 if marker is not None:
                     result.rates_hidden += 1
                 shown[c] = marker if marker is not None else v
+            else:
+                shown[c] = v
+        out.append(shown)
+    return result
+
+
+def _suppress_row_by_row(
+    table: PublicTable, rows: Sequence[dict[str, Any]], rules: DisclosureRules
+) -> Suppressed:
+    """A table whose groups all lie within a row (no rollup), one row at a time: the cells
+    ``_suppress_cells`` hides, since no two rows share a group and the passes visit a row's
+    groups in the same order (tests/test_public_export.py compares the two on generated
+    tables). A row without a small count needs no pass at all — only its shares and means
+    are looked at — which is most of the work saved on a long table."""
+    m = rules.min_count
+    primary, complement = rules.primary, COMPLEMENT
+    counts = table.counts
+    row_groups = [((0, total), [(0, p) for p in parts]) for total, *parts in table.totals]
+    plan: list[tuple[str, tuple[str, tuple[str, ...], bool] | None]] = []
+    for c in table.columns:
+        if c in table.shares or c in table.means:
+            base, *of = table.shares.get(c) or table.means[c]
+            plan.append((c, (base, tuple(of), c in table.shares)))
+        else:
+            plan.append((c, None))
+    out: list[dict[str, Any]] = []
+    result = Suppressed(table, out)
+    for row in rows:
+        small = [c for c in counts if (v := row.get(c)) is not None and 1 <= v < m]
+        state: dict[Cell, str] = {}
+        if small:
+            values: dict[Cell, Any] = {(0, c): row.get(c) for c in counts}
+            state = {(0, c): "primary" for c in small}
+            for total, parts in row_groups:  # a tiny total hides its whole breakdown
+                if state.get(total) == "primary":
+                    for part in parts:
+                        if values.get(part) is not None:
+                            state[part] = "primary"
+            _hide_complements(row_groups, state, values, m)
+            for how in state.values():
+                if how == "primary":
+                    result.primary += 1
+                else:
+                    result.complementary += 1
+        shown: dict[str, Any] = {}
+        for c, rate in plan:
+            v = row.get(c)
+            s = state.get((0, c)) if state else None
+            if s == "primary":
+                shown[c] = primary
+            elif s == "complement":
+                shown[c] = complement
+            elif rate is not None:
+                base, depends, is_share = rate
+                marker = _rate_marker(v, row.get(base), (0, base) in state, is_share, rules)
+                if marker is None and state and any((0, d) in state for d in depends):
+                    marker = complement
+                if marker is not None:
+                    result.rates_hidden += 1
+                    shown[c] = marker
+                else:
+                    shown[c] = v
             else:
                 shown[c] = v
         out.append(shown)
@@ -355,6 +431,93 @@ def check_disclosure(
     """Problems in a published table (empty list: safe). ``rows`` hold displayed cells;
     ``first_row`` numbers them when they are a chunk of a longer table (one without a
     rollup: its groups lie within a row)."""
+    if table.rollup is None:
+        return _check_row_by_row(table, rows, rules, first_row)
+    return _check_cells(table, rows, rules, first_row)
+
+
+def _read_columns(table: PublicTable) -> list[str]:
+    """The columns a rule reads: counts, shares and means with their bases (other cells are
+    text or codes, never a number of pupils)."""
+    read = {*table.counts, *table.shares, *table.means}
+    read |= {d for of in (*table.shares.values(), *table.means.values()) for d in of}
+    return [c for c in table.columns if c in read]
+
+
+def _check_row_by_row(
+    table: PublicTable, rows: Sequence[dict[str, Any]], rules: DisclosureRules, first_row: int
+) -> list[str]:
+    """``_check_cells`` for a table whose groups lie within a row, one row at a time: the same
+    problems in the same order (cells of every row, then the groups), without a dictionary
+    of every cell of the table (tests/test_public_export.py compares the two)."""
+    m = rules.min_count
+    primary, small_base = rules.primary, rules.small_base
+    columns = _read_columns(table)
+    counts = set(table.counts)
+    rates = [(c, base, of, c in table.shares) for c, (base, *of) in table.rates()]
+    groups = [
+        (total, parts)
+        for total, *parts in table.totals
+        if total in table.columns and all(p in table.columns for p in parts)
+    ]
+    name = table.name
+    problems: list[str] = []
+    group_problems: list[str] = []
+    for i, row in enumerate(rows, first_row + 1):  # i: the row's number, as a reader counts
+        state: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for c in columns:
+            cell = row.get(c)
+            if cell == primary:
+                state[c] = "primary"
+            elif cell == COMPLEMENT:
+                state[c] = "complement"
+            n = _number(cell)
+            values[c] = int(n) if n is not None and c in counts else n
+        for c in table.counts:
+            n = values.get(c)
+            if c not in state and n is not None and 1 <= n < m:
+                problems.append(f"{name} row {i} {c}: count {int(n)} < {m} shown")
+        for c, base, of, is_share in rates:
+            v = values.get(c)
+            if v is None or c in state or row.get(c) == small_base:
+                continue
+            b = values.get(base)
+            if base in state or b is None or b < rules.min_share_base:
+                problems.append(f"{name} row {i} {c}: shown over base {base} = {row.get(base)}")
+            elif any(d in state for d in of if d in table.columns):
+                problems.append(f"{name} row {i} {c}: shown beside a hidden count")
+            elif is_share:
+                implied = round(v * b / 100)
+                if 1 <= implied < m or 1 <= b - implied < m:
+                    problems.append(
+                        f"{name} row {i} {c}: {v}% of {int(b)} implies a count under {m}"
+                    )
+        if not state:
+            continue
+        for total, parts in groups:
+            if values.get(total) is None or total in state:
+                continue
+            hidden = [p for p in parts if p in state]
+            if len(hidden) == 1:
+                group_problems.append(
+                    f"{name} row {i} {hidden[0]}: the only hidden part of {total} (row {i}), "
+                    "computable from it"
+                )
+            elif hidden:
+                for p, lo, hi in _bounds(state, values, total, parts, m):  # type: ignore[arg-type]
+                    if lo >= hi:
+                        group_problems.append(
+                            f"{name} row {i} {p}: hidden, but its group ({total} row {i}) "
+                            f"pins it to {lo}"
+                        )
+    return problems + group_problems
+
+
+def _check_cells(
+    table: PublicTable, rows: Sequence[dict[str, Any]], rules: DisclosureRules, first_row: int
+) -> list[str]:
+    """Every cell of the table at once: groups may span rows (a rollup)."""
 
     def row_no(index: int) -> int:  # the row's number in the whole table, as a reader counts
         return first_row + index + 1
@@ -363,11 +526,7 @@ def check_disclosure(
     problems: list[str] = []
     state: dict[Cell, str] = {}
     values: dict[Cell, Any] = {}
-    # the columns a rule reads: counts, shares and means with their bases (other cells are text
-    # or codes, never a number of pupils)
-    read = {*table.counts, *table.shares, *table.means}
-    read |= {d for of in (*table.shares.values(), *table.means.values()) for d in of}
-    columns = [c for c in table.columns if c in read]
+    columns = _read_columns(table)
     for i, row in enumerate(rows):
         for c in columns:
             s = _state_of(row.get(c), rules)
@@ -380,7 +539,7 @@ def check_disclosure(
             n = values.get((i, c))
             if (i, c) not in state and n is not None and 1 <= n < m:
                 problems.append(f"{table.name} row {row_no(i)} {c}: count {int(n)} < {m} shown")
-        for c, (base, *of) in [*table.shares.items(), *table.means.items()]:
+        for c, (base, *of) in table.rates():
             v = values.get((i, c))
             if v is None or (i, c) in state or row.get(c) == rules.small_base:
                 continue

@@ -1,8 +1,10 @@
-"""The CLI's Dagster instance stores its events through one engine per event-log file
-(orchestration.pipeline.event_log), and Dagster's own storage class reads them back the same."""
+"""The CLI's Dagster instance stores its events through one engine and connection per
+event-log file (orchestration.pipeline.event_log), a forked child does not use them, and
+Dagster's own storage class reads back what it stored."""
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import dagster as dg
@@ -36,6 +38,16 @@ def test_the_cli_instance_makes_one_engine_per_file_and_dagster_reads_what_it_st
     try:
         assert type(instance.event_log_storage) is event_log.EventLogStorage
         runs = [dg.materialize([numbers], instance=instance).run_id for _ in range(3)]
+        storage = instance.event_log_storage
+        assert len(storage.__dict__["_engines"]) == len(runs) + 1  # each keeps its connection
+        # a forked process (ingest workers, dbt) never uses its parent's open connections
+        fork = multiprocessing.get_context("fork")
+        kept = fork.Queue()
+        child = fork.Process(target=lambda: kept.put(len(storage.__dict__.get("_engines") or {})))
+        child.start()
+        child.join(30)
+        assert kept.get(timeout=5) == 0
+        assert len(storage.__dict__["_engines"]) == len(runs) + 1
     finally:
         instance.dispose()
     # one engine per file written: the index and each run's shard (Dagster made one per event:

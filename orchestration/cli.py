@@ -46,7 +46,7 @@ def dagster_instance():
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML.read_text(encoding="utf-8"), encoding="utf-8")
-    from orchestration.pipeline.event_log import adopt
+    from orchestration.defs.event_log import adopt
 
     instance = dg.DagsterInstance.get()
     adopt(instance)  # one engine per event-log file, not one per event

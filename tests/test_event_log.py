@@ -1,5 +1,5 @@
 """The CLI's Dagster instance stores its events through one engine and connection per
-event-log file (orchestration.pipeline.event_log), a forked child does not use them, and
+event-log file (orchestration.defs.event_log), a forked child does not use them, and
 Dagster's own storage class reads back what it stored."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-from orchestration.pipeline import event_log
+from orchestration.defs import event_log
 
 
 @dg.asset(check_specs=[dg.AssetCheckSpec("is_positive", asset="numbers")])

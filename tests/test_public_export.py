@@ -434,3 +434,78 @@ def test_a_table_without_rollup_suppressed_and_checked_row_by_row_as_all_at_once
         assert disclosure._check_row_by_row(table, by_cells.rows, RULES, first) == []
         problems += len(found)
     assert hidden > 100 and problems > 100  # both paths had work to do
+
+
+def test_the_workbook_holds_what_xlsxwriter_would_write_and_no_formula(tmp_path: Path) -> None:
+    """The open-data workbook is written as its XML parts (orchestration.publishing.xlsx, for
+    speed). Read back with openpyxl, every cell — value and type — is the cell XlsxWriter
+    writes for the same rows (texts as strings, never formulas or links), the header is
+    frozen, NaN and infinity are error values rather than formulas, and python-calamine
+    (what the warehouse's readers use) reads the same."""
+    import datetime as dt
+    import math
+    from decimal import Decimal
+
+    import openpyxl
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    from orchestration.publishing.xlsx import Workbook, column_letters
+
+    texts = ["=1+1", "+7", "-3", "@SUM(A1)", "\tx", "a\x01b\x1fc", "_x0041_ stays", "&<>\"'",
+             "  spaced  ", "Школа № 5", "", "http://example.org", "3.5", "x\ny"]  # fmt: skip
+    header = ["n", "share", "mean", "flag", "day", "text"]
+    rows = [
+        [i, i / 7, Decimal("4.25") if i % 2 else None, i % 3 == 0, dt.date(2024, 5, i + 1), t]
+        for i, t in enumerate(texts)
+    ]
+    ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
+    with Workbook(ours) as book:
+        book.add_sheet("README", None, [["line one"], [""], ["=not a formula"]], pe._text)
+        book.add_sheet("table", header, rows, pe._text)
+    reference = xlsxwriter.Workbook(  # as the export wrote it before
+        str(theirs),
+        {"strings_to_formulas": False, "strings_to_urls": False, "constant_memory": True},
+    )
+    for name, head, body in [("README", None, [["line one"], [""], ["=not a formula"]]),
+                             ("table", header, rows)]:  # fmt: skip
+        sheet = reference.add_worksheet(name)
+        offset = 0
+        if head:
+            sheet.freeze_panes(1, 0)
+            for c, h in enumerate(head):
+                sheet.write_string(0, c, h)
+            offset = 1
+        for r, values in enumerate(body, offset):
+            for c, v in enumerate(values):
+                if v is None:
+                    continue
+                if type(v) in (int, float) or isinstance(v, Decimal):
+                    sheet.write_number(r, c, float(v) if isinstance(v, Decimal) else v)
+                else:
+                    sheet.write_string(r, c, pe._text(v))
+    reference.close()
+
+    def cells(path: Path) -> dict[str, list[list[tuple[str, object]]]]:
+        book = openpyxl.load_workbook(path)
+        return {
+            ws.title: [[(c.data_type, c.value) for c in row] for row in ws.iter_rows()]
+            for ws in book.worksheets
+        }
+
+    got, expected = cells(ours), cells(theirs)
+    assert got == expected
+    assert all(t != "f" for sheet in got.values() for row in sheet for t, _ in row)
+    assert openpyxl.load_workbook(ours)["table"].freeze_panes == "A2"
+    assert openpyxl.load_workbook(ours)["README"].freeze_panes is None
+    calamine = CalamineWorkbook.from_path(str(ours))
+    assert calamine.sheet_names == ["README", "table"]
+    assert [row[5] for row in calamine.get_sheet_by_name("table").to_python()[1:]] == texts
+
+    with Workbook(tmp_path / "errors.xlsx") as book:
+        book.add_sheet("t", ["v"], [[math.nan], [math.inf], [1.5]])
+    values = [c.value for c in openpyxl.load_workbook(tmp_path / "errors.xlsx")["t"]["A"]]
+    assert values == ["v", "#NUM!", "#DIV/0!", 1.5]
+    assert [column_letters(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+    with pytest.raises(ValueError, match="worksheet name"), Workbook(tmp_path / "bad.xlsx") as book:
+        book.add_sheet("a/b", ["v"], [])

@@ -39,6 +39,7 @@ from orchestration.publishing.disclosure import (
     check_disclosure,
     suppress,
 )
+from orchestration.publishing.xlsx import Workbook
 from orchestration.reports.published import latest_publication
 
 CSV_DELIMITER = ";"
@@ -299,42 +300,15 @@ def _write_workbook(
     readme: str,
     done: Sequence[tuple[PublicTable, Suppressed, list[str], dict[str, str]]],
 ) -> None:
-    """README and one sheet per table; texts written as strings, never formulas or links."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "nan_inf_to_errors": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "constant_memory": True,  # rows are written in order: one row in memory at a time
-        },
-    )
-    sheet = workbook.add_worksheet("README")
-    for r, line in enumerate(readme.splitlines()):
-        sheet.write_string(r, 0, line)
-    for table, result, columns, _ in done:
-        if result.row_count > SHEET_ROWS - 1:
-            continue  # a sheet would cut it short; the README says it is in the CSV only
-        sheet = workbook.add_worksheet(table.name[:31])
-        sheet.freeze_panes(1, 0)
-        for c, col in enumerate(columns):
-            sheet.write_string(0, c, col)
-        write_number, write_string = sheet.write_number, sheet.write_string
-        for r, row in enumerate(result.rows, 1):
-            for c, col in enumerate(columns):
-                v = row.get(col)
-                if v is None:
-                    continue
-                kind = type(v)
-                if kind is int or kind is float:
-                    write_number(r, c, v)
-                elif kind is not bool and kind is not str and hasattr(v, "__float__"):
-                    write_number(r, c, float(v))  # Decimal, HUGEINT
-                else:
-                    write_string(r, c, _text(v))
-    workbook.close()
+    """README and one sheet per table; texts written as strings, never formulas or links
+    (``orchestration.publishing.xlsx``)."""
+    with Workbook(path) as book:
+        book.add_sheet("README", None, ([line] for line in readme.splitlines()), _text)
+        for table, result, columns, _ in done:
+            if result.row_count > SHEET_ROWS - 1:
+                continue  # a sheet would cut it short; the README says it is in the CSV only
+            rows = ([row.get(c) for c in columns] for row in result.rows)
+            book.add_sheet(table.name[:31], columns, rows, _text)
 
 
 def _row_count(con: duckdb.DuckDBPyConnection, table: PublicTable) -> int:

@@ -267,6 +267,8 @@ def _years_with_new_files(
     settings: Settings, source: str, entries: Sequence[LandingEntry]
 ) -> set[int]:
     """The academic years of ``source`` with a file version the lake has not read yet."""
+    if not any(e.source_name == source and e.error is None for e in entries):
+        return set()  # no file: nothing to ask the lake
     con = duckdb.connect()
     try:
         parsed = Lake(settings.lake_dir).parsed_versions(

@@ -7,7 +7,12 @@ Peak memory is reported two ways:
   short spikes between samples can be missed;
 - ``max_rss_single_mib``: ``ru_maxrss`` from ``os.wait4`` for that child, i.e. the kernel's
   exact high-water mark of the largest single process in the child's tree (children that the
-  child waited for included).
+  child waited for included);
+- ``peak_rss_by_process_mib``: the largest resident set sampled for each kind of process, by
+  the name the pipeline gives its forked workers (``ingestion.process_name``: ``msoko-dbt``,
+  ``msoko-ingest``, ``msoko-scan``, ``msoko-export``, ``msoko-workbook``; the main process is
+  ``python``) — which process the kernel's high-water mark belongs to (sampled: a spike
+  between samples can be missed).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ class ProcResult:
     peak_rss_tree_mib: float
     max_rss_single_mib: float
     output: str
+    peak_rss_by_process_mib: dict[str, float] | None = None
 
     def check(self, what: str) -> ProcResult:
         if self.returncode != 0:
@@ -51,7 +57,9 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss_bytes(pid: int) -> int:
+def tree_rss_bytes(pid: int, by_name: dict[str, int] | None = None) -> int:
+    """The summed resident set of ``pid`` and its descendants; ``by_name`` (if given) keeps
+    the largest resident set seen for each process name."""
     tree = _children()
     total, stack = 0, [pid]
     while stack:
@@ -59,9 +67,14 @@ def tree_rss_bytes(pid: int) -> int:
         stack.extend(tree.get(p, []))
         try:
             with open(f"/proc/{p}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * _PAGE
+                rss = int(handle.read().split()[1]) * _PAGE
+            if by_name is not None:
+                with open(f"/proc/{p}/comm", encoding="utf-8", errors="replace") as handle:
+                    name = handle.read().strip()
+                by_name[name] = max(by_name.get(name, 0), rss)
         except OSError:
-            pass
+            continue
+        total += rss
     return total
 
 
@@ -79,12 +92,13 @@ def run(
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
     peak = 0
+    by_name: dict[str, int] = {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss_bytes(proc.pid))
+            peak = max(peak, tree_rss_bytes(proc.pid, by_name))
             done.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -97,4 +111,11 @@ def run(
     if log:
         out.close()  # type: ignore[union-attr]
     text = log.read_text(errors="replace") if log else ""
-    return ProcResult(proc.returncode, seconds, peak / 2**20, usage.ru_maxrss / 1024, text)
+    return ProcResult(
+        proc.returncode,
+        seconds,
+        peak / 2**20,
+        usage.ru_maxrss / 1024,
+        text,
+        {name: rss / 2**20 for name, rss in sorted(by_name.items(), key=lambda kv: -kv[1])},
+    )

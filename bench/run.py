@@ -96,6 +96,7 @@ def timed_refresh(root: Path, env: dict[str, str], name: str, *args: str) -> dic
         "seconds": result.seconds,
         "peak_rss_tree_mib": result.peak_rss_tree_mib,
         "max_rss_single_mib": result.max_rss_single_mib,
+        "peak_rss_by_process_mib": result.peak_rss_by_process_mib,
         "timings": data,
         "output_tail": result.output[-3000:],
     }
@@ -498,6 +499,15 @@ def markdown(r: dict[str, Any]) -> str:
         f"| orchestration, rest (s) | {_f(s['orchestration'])} | — | — |",
         f"| peak memory, process tree (MiB) | {_f(full['peak_rss_tree_mib'], 0)} | {_f(fl['peak_rss_tree_mib'], 0)} | — |",
         f"| max RSS, largest single process (MiB) | {_f(full['max_rss_single_mib'], 0)} | {_f(fl['max_rss_single_mib'], 0)} | — |",
+        "",
+        "Largest resident set sampled per process of our full build (by the names of "
+        "`ingestion.process_name`; `python` is the main process): "
+        + ", ".join(
+            f"{name} {_f(mib, 0)} MiB"
+            for name, mib in (full.get("peak_rss_by_process_mib") or {}).items()
+            if mib >= 1
+        )
+        + ".",
         "",
         "Output equals the floor's (`EXCEPT ALL` both ways): "
         + "; ".join(

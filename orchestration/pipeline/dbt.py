@@ -28,6 +28,7 @@ from typing import Any
 
 from ingestion.atomic import replace_file
 from ingestion.config import DBT_PROJECT_DIR, Settings
+from ingestion.process_name import name_process
 from orchestration.pipeline.child import die_with_parent
 from orchestration.pipeline.locking import warehouse_lock
 
@@ -293,6 +294,7 @@ def _dbt_child(
     manifest: Path,
 ) -> None:
     die_with_parent()
+    name_process("msoko-dbt")
     try:
         run = _invoke(
             settings,

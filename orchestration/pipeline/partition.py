@@ -28,6 +28,7 @@ from ingestion.config import Settings
 from ingestion.engine import connect_for_ingestion, read_batch
 from ingestion.lake import Lake, _q
 from ingestion.landing import LandingEntry, scan_landing
+from ingestion.process_name import name_process
 from ingestion.scratch import private_scratch
 from ingestion.sources import READERS, reader_for
 from ingestion.stages import NO_STAGES, CollectingStages, Stages
@@ -246,7 +247,12 @@ def ingest_partitions(
         duckdb_memory_limit=memory_share(settings.duckdb_memory_limit, workers),
         duckdb_threads=max(1, settings.duckdb_threads // workers),
     )
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=name_process,
+        initargs=("msoko-ingest",),
+    ) as pool:
         futures = {
             y: pool.submit(_ingest_in_worker, share, source, y, run_suite, entries, run_id)
             for y in busy

@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 
 from ingestion.atomic import clear_leftovers, replace_dir, temp_path
+from ingestion.process_name import name_process
 from orchestration.publishing.disclosure import (
     COMPLEMENT,
     DisclosureError,
@@ -281,7 +282,10 @@ def _start_workbook(
         _write_workbook(path, readme, done)
         return None
     process = multiprocessing.get_context("fork").Process(
-        target=_write_workbook, args=(path, readme, done), name="public-workbook", daemon=True
+        target=_write_workbook_here,
+        args=(path, readme, done),
+        name="public-workbook",
+        daemon=True,
     )
     process.start()
     return process
@@ -293,6 +297,16 @@ def _finish_workbook(process: Any) -> None:
     process.join()
     if process.exitcode != 0:
         raise RuntimeError(f"the public workbook was not written (exit code {process.exitcode})")
+
+
+def _write_workbook_here(
+    path: Path,
+    readme: str,
+    done: Sequence[tuple[PublicTable, Suppressed, list[str], dict[str, str]]],
+) -> None:
+    """``_write_workbook`` as the forked process that writes it."""
+    name_process("msoko-workbook")
+    _write_workbook(path, readme, done)
 
 
 def _write_workbook(
@@ -344,7 +358,12 @@ def _stream_table(
     fork = "fork" in multiprocessing.get_all_start_methods() and workers > 1
     try:
         with (
-            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=name_process,
+                initargs=("msoko-export",),
+            )
             if fork
             else contextlib.nullcontext() as pool
         ):

@@ -40,6 +40,10 @@ def test_the_cli_instance_makes_one_engine_per_file_and_dagster_reads_what_it_st
         runs = [dg.materialize([numbers], instance=instance).run_id for _ in range(3)]
         storage = instance.event_log_storage
         assert len(storage.__dict__["_engines"]) == len(runs) + 1  # each keeps its connection
+        for engine in storage.__dict__["_engines"].values():  # WAL files commit without fsync
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         # a forked process (ingest workers, dbt) never uses its parent's open connections
         fork = multiprocessing.get_context("fork")
         kept = fork.Queue()

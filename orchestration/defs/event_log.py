@@ -63,6 +63,7 @@ class EventLogStorage(SqliteEventLogStorage):
         if shard not in self._initialized_dbs:
             self._initdb(engine)
             self._initialized_dbs.add(shard)
+            engine.dispose()  # reconnect: the new file is in WAL mode now (synchronous=NORMAL)
         engines[shard] = engine
         _storages.add(self)
         while len(engines) > SHARDS_KEPT:

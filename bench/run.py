@@ -361,7 +361,14 @@ def run_bench(
     save(root, results | {"full_build": full_stages | {"seconds": full["seconds"]}})
     results["full_build"] = {
         k: full[k]
-        for k in ("command", "seconds", "peak_rss_tree_mib", "max_rss_single_mib", "returncode")
+        for k in (
+            "command",
+            "seconds",
+            "peak_rss_tree_mib",
+            "max_rss_single_mib",
+            "peak_rss_by_process_mib",
+            "returncode",
+        )
     } | full_stages
 
     _log("floor")

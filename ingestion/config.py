@@ -11,8 +11,10 @@ from ingestion.privacy import load_secret, secret_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-# DuckDB spills to disk beyond this; 2-core / 24 GiB machines were measured with it.
-DEFAULT_MEMORY_LIMIT = "8GB"
+# DuckDB spills to disk beyond this (per deployment: ingestion workers share it, dbt and the
+# publish step each have it). 6GB keeps the largest process of a country-scale build (dbt's)
+# under 8 GiB at the same speed as 8GB (BENCHMARKS.md, 2026-12-06: 6,494 vs 8,581 MiB).
+DEFAULT_MEMORY_LIMIT = "6GB"
 # The nightly at 03:00 of the demo region (27, Хабаровский край): set per deployment.
 DEFAULT_NIGHTLY_CRON = "0 3 * * *"
 DEFAULT_TIMEZONE = "Asia/Vladivostok"

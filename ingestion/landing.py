@@ -18,7 +18,6 @@ import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from ingestion.config import Settings
 from ingestion.engine import FileVersion, connect_for_ingestion, crash_reason
 from ingestion.lake import Lake
 from ingestion.layout import region_from_path
-from ingestion.process_name import name_process
+from ingestion.process_name import forked_pool
 from ingestion.scratch import private_scratch
 from ingestion.sheets import SUPPORTED_SUFFIXES, UnreadableFileError, file_sha256
 from ingestion.sources import READERS
@@ -134,12 +133,7 @@ def _scan_files(
     workers = min(settings.ingest_workers, len(todo) // PARALLEL_FROM)
     if workers >= 2 and "fork" in multiprocessing.get_all_start_methods():
         chunks = [todo[i::workers] for i in range(workers)]
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=name_process,
-            initargs=("msoko-scan",),
-        ) as pool:
+        with forked_pool(workers, "msoko-scan") as pool:
             for done, timings in pool.map(_examine_in_worker, [settings] * workers, chunks):
                 for slot, entry in done:
                     entries[slot] = entry

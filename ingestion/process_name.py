@@ -8,6 +8,8 @@ memory or CPU, and ``bench/`` attributes peak memory to each (``bench.proc``). L
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 
 PR_SET_NAME = 15
 
@@ -18,3 +20,14 @@ def name_process(name: str) -> None:
         libc.prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
     except (OSError, AttributeError):
         pass
+
+
+def forked_pool(workers: int, name: str) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes forked from this one (what is imported stays imported),
+    each named ``name``."""
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=name_process,
+        initargs=(name,),
+    )

@@ -450,7 +450,8 @@ def test_the_workbook_holds_what_xlsxwriter_would_write_and_no_formula(tmp_path:
     import xlsxwriter
     from python_calamine import CalamineWorkbook
 
-    from orchestration.publishing.xlsx import Workbook, column_letters
+    from ingestion.normalize import excel_column_letter as column_letters
+    from orchestration.publishing.xlsx import Workbook
 
     texts = ["=1+1", "+7", "-3", "@SUM(A1)", "\tx", "a\x01b\x1fc", "_x0041_ stays", "&<>\"'",
              "  spaced  ", "Школа № 5", "", "http://example.org", "3.5", "x\ny"]  # fmt: skip

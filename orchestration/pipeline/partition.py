@@ -17,7 +17,6 @@ import datetime as dt
 import multiprocessing
 import re
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +27,7 @@ from ingestion.config import Settings
 from ingestion.engine import connect_for_ingestion, read_batch
 from ingestion.lake import Lake, _q
 from ingestion.landing import LandingEntry, scan_landing
-from ingestion.process_name import name_process
+from ingestion.process_name import forked_pool
 from ingestion.scratch import private_scratch
 from ingestion.sources import READERS, reader_for
 from ingestion.stages import NO_STAGES, CollectingStages, Stages
@@ -247,12 +246,7 @@ def ingest_partitions(
         duckdb_memory_limit=memory_share(settings.duckdb_memory_limit, workers),
         duckdb_threads=max(1, settings.duckdb_threads // workers),
     )
-    with ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=name_process,
-        initargs=("msoko-ingest",),
-    ) as pool:
+    with forked_pool(workers, "msoko-ingest") as pool:
         futures = {
             y: pool.submit(_ingest_in_worker, share, source, y, run_suite, entries, run_id)
             for y in busy

@@ -51,8 +51,9 @@ usual practice, not a full linear-programming audit).
 
 from __future__ import annotations
 
+import functools
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -406,14 +407,6 @@ def _rate_marker(
 # the check (C15): reads displayed cells only
 
 
-def _state_of(value: Any, rules: DisclosureRules) -> str | None:
-    if value == rules.primary:
-        return "primary"
-    if value == COMPLEMENT:
-        return "complement"
-    return None
-
-
 def _number(value: Any) -> float | None:
     if value is None or value == "":
         return None
@@ -450,67 +443,23 @@ def _check_row_by_row(
     """``_check_cells`` for a table whose groups lie within a row, one row at a time: the same
     problems in the same order (cells of every row, then the groups), without a dictionary
     of every cell of the table (tests/test_public_export.py compares the two)."""
-    m = rules.min_count
-    primary, small_base = rules.primary, rules.small_base
-    columns = _read_columns(table)
-    counts = set(table.counts)
-    rates = [(c, base, of, c in table.shares) for c, (base, *of) in table.rates()]
+    columns, rates = _read_columns(table), _rates(table)
     groups = [
         (total, parts)
         for total, *parts in table.totals
         if total in table.columns and all(p in table.columns for p in parts)
     ]
-    name = table.name
     problems: list[str] = []
     group_problems: list[str] = []
     for i, row in enumerate(rows, first_row + 1):  # i: the row's number, as a reader counts
-        state: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        for c in columns:
-            cell = row.get(c)
-            if cell == primary:
-                state[c] = "primary"
-            elif cell == COMPLEMENT:
-                state[c] = "complement"
-            n = _number(cell)
-            values[c] = int(n) if n is not None and c in counts else n
-        for c in table.counts:
-            n = values.get(c)
-            if c not in state and n is not None and 1 <= n < m:
-                problems.append(f"{name} row {i} {c}: count {int(n)} < {m} shown")
-        for c, base, of, is_share in rates:
-            v = values.get(c)
-            if v is None or c in state or row.get(c) == small_base:
-                continue
-            b = values.get(base)
-            if base in state or b is None or b < rules.min_share_base:
-                problems.append(f"{name} row {i} {c}: shown over base {base} = {row.get(base)}")
-            elif any(d in state for d in of if d in table.columns):
-                problems.append(f"{name} row {i} {c}: shown beside a hidden count")
-            elif is_share:
-                implied = round(v * b / 100)
-                if 1 <= implied < m or 1 <= b - implied < m:
-                    problems.append(
-                        f"{name} row {i} {c}: {v}% of {int(b)} implies a count under {m}"
-                    )
-        if not state:
-            continue
-        for total, parts in groups:
-            if values.get(total) is None or total in state:
-                continue
-            hidden = [p for p in parts if p in state]
-            if len(hidden) == 1:
-                group_problems.append(
-                    f"{name} row {i} {hidden[0]}: the only hidden part of {total} (row {i}), "
-                    "computable from it"
+        state, values = _read_row(table, row, columns, rules)
+        problems += _cell_problems(table, row, state, values, rates, rules, i)
+        if state:
+            in_row = functools.partial(_in_row, i)
+            for total, parts in groups:
+                group_problems += _group_problems(
+                    table.name, state, values, total, parts, rules.min_count, in_row
                 )
-            elif hidden:
-                for p, lo, hi in _bounds(state, values, total, parts, m):  # type: ignore[arg-type]
-                    if lo >= hi:
-                        group_problems.append(
-                            f"{name} row {i} {p}: hidden, but its group ({total} row {i}) "
-                            f"pins it to {lo}"
-                        )
     return problems + group_problems
 
 
@@ -518,63 +467,121 @@ def _check_cells(
     table: PublicTable, rows: Sequence[dict[str, Any]], rules: DisclosureRules, first_row: int
 ) -> list[str]:
     """Every cell of the table at once: groups may span rows (a rollup)."""
-
-    def row_no(index: int) -> int:  # the row's number in the whole table, as a reader counts
-        return first_row + index + 1
-
-    m = rules.min_count
+    columns, rates = _read_columns(table), _rates(table)
     problems: list[str] = []
     state: dict[Cell, str] = {}
     values: dict[Cell, Any] = {}
-    columns = _read_columns(table)
     for i, row in enumerate(rows):
-        for c in columns:
-            s = _state_of(row.get(c), rules)
-            if s:
-                state[(i, c)] = s
-            n = _number(row.get(c))
-            values[(i, c)] = int(n) if n is not None and c in table.counts else n
-    for i, row in enumerate(rows):
-        for c in table.counts:
-            n = values.get((i, c))
-            if (i, c) not in state and n is not None and 1 <= n < m:
-                problems.append(f"{table.name} row {row_no(i)} {c}: count {int(n)} < {m} shown")
-        for c, (base, *of) in table.rates():
-            v = values.get((i, c))
-            if v is None or (i, c) in state or row.get(c) == rules.small_base:
-                continue
-            b = values.get((i, base))
-            if (i, base) in state or b is None or b < rules.min_share_base:
-                problems.append(
-                    f"{table.name} row {row_no(i)} {c}: shown over base {base} = {row.get(base)}"
-                )
-            elif any((i, d) in state for d in of if d in table.columns):
-                problems.append(f"{table.name} row {row_no(i)} {c}: shown beside a hidden count")
-            elif c in table.shares:
-                implied = round(v * b / 100)
-                if 1 <= implied < m or 1 <= b - implied < m:
-                    problems.append(
-                        f"{table.name} row {row_no(i)} {c}: {v}% of {int(b)} implies a count under {m}"
-                    )
-    groups = [
-        (t, ps)
-        for t, ps in groups_of(table, rows)
-        if t[1] in table.columns and all(p[1] in table.columns for p in ps)
-    ]
-    for total, parts in groups:
-        if values.get(total) is None or total in state:
-            continue
-        hidden = [p for p in parts if p in state]
-        if len(hidden) == 1:
-            problems.append(
-                f"{table.name} row {row_no(hidden[0][0])} {hidden[0][1]}: the only hidden part of "
-                f"{total[1]} (row {row_no(total[0])}), computable from it"
+        row_state, row_values = _read_row(table, row, columns, rules)
+        problems += _cell_problems(
+            table, row, row_state, row_values, rates, rules, first_row + i + 1
+        )
+        state.update({(i, c): s for c, s in row_state.items()})
+        values.update({(i, c): v for c, v in row_values.items()})
+    for total, parts in groups_of(table, rows):
+        if total[1] in table.columns and all(p[1] in table.columns for p in parts):
+            problems += _group_problems(
+                table.name,
+                state,
+                values,
+                total,
+                parts,
+                rules.min_count,
+                lambda cell: (first_row + cell[0] + 1, cell[1]),
             )
-        elif hidden:
-            for p, lo, hi in _bounds(state, values, total, parts, m):
-                if lo >= hi:
-                    problems.append(
-                        f"{table.name} row {row_no(p[0])} {p[1]}: hidden, but its group "
-                        f"({total[1]} row {row_no(total[0])}) pins it to {lo}"
-                    )
+    return problems
+
+
+def _in_row(number: int, column: str) -> tuple[int, str]:
+    return number, column
+
+
+def _rates(table: PublicTable) -> list[tuple[str, str, list[str], bool]]:
+    """(column, its base, the counts it depends on, whether it is a share)."""
+    return [(c, base, of, c in table.shares) for c, (base, *of) in table.rates()]
+
+
+def _read_row(
+    table: PublicTable, row: dict[str, Any], columns: list[str], rules: DisclosureRules
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """A displayed row as a reader sees it: the markers of hidden cells, the numbers."""
+    primary = rules.primary
+    state: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for c in columns:
+        cell = row.get(c)
+        if cell == primary:
+            state[c] = "primary"
+        elif cell == COMPLEMENT:
+            state[c] = "complement"
+        n = _number(cell)
+        values[c] = int(n) if n is not None and c in table.counts else n
+    return state, values
+
+
+def _cell_problems(
+    table: PublicTable,
+    row: dict[str, Any],
+    state: dict[str, str],
+    values: dict[str, Any],
+    rates: list[tuple[str, str, list[str], bool]],
+    rules: DisclosureRules,
+    number: int,
+) -> list[str]:
+    """Counts under the threshold shown, and shares or means shown where they may not be, in
+    row ``number`` (as a reader counts)."""
+    m, name = rules.min_count, table.name
+    problems: list[str] = []
+    for c in table.counts:
+        n = values.get(c)
+        if c not in state and n is not None and 1 <= n < m:
+            problems.append(f"{name} row {number} {c}: count {int(n)} < {m} shown")
+    for c, base, of, is_share in rates:
+        v = values.get(c)
+        if v is None or c in state or row.get(c) == rules.small_base:
+            continue
+        b = values.get(base)
+        if base in state or b is None or b < rules.min_share_base:
+            problems.append(f"{name} row {number} {c}: shown over base {base} = {row.get(base)}")
+        elif any(d in state for d in of if d in table.columns):
+            problems.append(f"{name} row {number} {c}: shown beside a hidden count")
+        elif is_share:
+            implied = round(v * b / 100)
+            if 1 <= implied < m or 1 <= b - implied < m:
+                problems.append(
+                    f"{name} row {number} {c}: {v}% of {int(b)} implies a count under {m}"
+                )
+    return problems
+
+
+def _group_problems(
+    name: str,
+    state: dict[Any, str],
+    values: dict[Any, Any],
+    total: Any,
+    parts: list[Any],
+    m: int,
+    where: Callable[[Any], tuple[int, str]],
+) -> list[str]:
+    """A group whose total is shown with one hidden part, or a hidden part its shown cells
+    pin down; ``where`` gives a cell's (row number, column) for the message."""
+    if values.get(total) is None or total in state:
+        return []
+    hidden = [p for p in parts if p in state]
+    total_row, total_column = where(total)
+    if len(hidden) == 1:
+        row, column = where(hidden[0])
+        return [
+            f"{name} row {row} {column}: the only hidden part of {total_column} "
+            f"(row {total_row}), computable from it"
+        ]
+    problems = []
+    if hidden:
+        for p, lo, hi in _bounds(state, values, total, parts, m):
+            if lo >= hi:
+                row, column = where(p)
+                problems.append(
+                    f"{name} row {row} {column}: hidden, but its group ({total_column} "
+                    f"row {total_row}) pins it to {lo}"
+                )
     return problems

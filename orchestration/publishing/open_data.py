@@ -22,7 +22,6 @@ import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 import duckdb
 
 from ingestion.atomic import clear_leftovers, replace_dir, temp_path
-from ingestion.process_name import name_process
+from ingestion.process_name import forked_pool, name_process
 from orchestration.publishing.disclosure import (
     COMPLEMENT,
     DisclosureError,
@@ -40,14 +39,14 @@ from orchestration.publishing.disclosure import (
     check_disclosure,
     suppress,
 )
-from orchestration.publishing.xlsx import Workbook
+from orchestration.publishing.xlsx import MAX_ROWS, Workbook
 from orchestration.reports.published import latest_publication
 
 CSV_DELIMITER = ";"
 CSV_ENCODING = "utf-8-sig"  # with BOM: Excel opens Cyrillic correctly
 WORKBOOK = "msoko_public.xlsx"
 CHUNK = 200_000  # rows suppressed, written and checked at a time in a long table (no rollup)
-SHEET_ROWS = 1_048_576  # rows of an Excel worksheet: a larger table goes to its CSV only
+SHEET_ROWS = MAX_ROWS  # rows of an Excel worksheet: a larger table goes to its CSV only
 DATAPACKAGE = "datapackage.json"
 # a text starting with one of these is a formula to a spreadsheet (OWASP: CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -357,16 +356,7 @@ def _stream_table(
     workers = max(1, os.cpu_count() or 1)
     fork = "fork" in multiprocessing.get_all_start_methods() and workers > 1
     try:
-        with (
-            ProcessPoolExecutor(
-                workers,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=name_process,
-                initargs=("msoko-export",),
-            )
-            if fork
-            else contextlib.nullcontext() as pool
-        ):
+        with forked_pool(workers, "msoko-export") if fork else contextlib.nullcontext() as pool:
             pending: list[Any] = []
             first = index = 0
             while batch := cursor.fetchmany(CHUNK):

@@ -33,6 +33,8 @@ from types import TracebackType
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ingestion.normalize import excel_column_letter
+
 MAX_TEXT = 32_767  # characters in a cell (Excel)
 MAX_ROWS = 1_048_576
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -42,16 +44,6 @@ _ESCAPED_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _NEEDS_WORK = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _HEADER = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-
-
-def column_letters(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _text_xml(text: str) -> str:
@@ -203,7 +195,7 @@ class Workbook:
 
 def _row_xml(r: int, values: Sequence[Any], letters: list[str], text: Callable[[Any], str]) -> str:
     while len(letters) < len(values):
-        letters.append(column_letters(len(letters)))
+        letters.append(excel_column_letter(len(letters)))
     cells = [f'<row r="{r}">']
     append = cells.append
     for letter, value in zip(letters, values, strict=False):
